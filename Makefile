@@ -1,0 +1,95 @@
+# spectrum_protect.operations: one command for every job.
+#   make test    lint, sanity, unit, integration and molecule tests (what CI runs)
+#   make demo    start the emulated demo fleet and show what runs on it
+#   make bench   parser and fleet-report benchmarks
+# Everything is installed from the package registries into .venv; nothing goes to $HOME.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Prefer the newest Python >= 3.11 that really runs (a pyenv shim that only prints an error does not).
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	if $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then command -v $$p; break; fi; done)
+
+VENV      := $(CURDIR)/.venv
+BIN       := $(VENV)/bin
+STAMP     := $(VENV)/.installed
+BUILD     := $(CURDIR)/build
+COLLS     := $(BUILD)/collections
+COLL_LINK := $(COLLS)/ansible_collections/spectrum_protect/operations
+SANITY    := $(BUILD)/sanity/ansible_collections/spectrum_protect/operations
+TEST_HOME := $(BUILD)/home
+DEMO_HOME := $(BUILD)/demo
+JOBS      ?= 2
+
+# Ansible finds this checkout (through the symlink) and nothing from the user's home.
+export ANSIBLE_COLLECTIONS_PATH := $(COLLS)
+export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
+export ANSIBLE_LOCAL_TEMP := $(BUILD)/ansible-tmp
+export ANSIBLE_HOME := $(BUILD)/ansible-home
+export PATH := $(BIN):$(PATH)
+
+.PHONY: help venv collection lint sanity unit integration molecule test demo bench changelog clean
+
+help:
+	@echo "make demo   start the emulated fleet and show its tasks"
+	@echo "make test   everything CI runs: lint, sanity, unit, integration, molecule"
+	@echo "make bench  benchmarks"
+
+$(STAMP): requirements-dev.txt tests/emulator/pyproject.toml
+	@test -n "$(PYTHON)" || { echo "No Python 3.11 or newer found: install one or pass PYTHON=/path/to/python3" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -e tests/emulator
+	touch $@
+
+venv: $(STAMP)
+
+$(COLL_LINK):
+	mkdir -p $(dir $@)
+	ln -sfn $(CURDIR) $@
+
+collection: $(STAMP) $(COLL_LINK)
+
+lint: collection
+	$(BIN)/ansible-lint --profile production
+	$(BIN)/antsibull-changelog lint
+
+# ansible-test wants a real ansible_collections/<ns>/<name> tree: copy what git tracks (and new,
+# unignored files) there. Its pip bootstrap download is replaced by tools/get_pip_offline.py.
+sanity: collection
+	rm -rf $(SANITY) && mkdir -p $(SANITY) $(TEST_HOME)/.ansible/test/cache
+	git ls-files -co --exclude-standard -z | grep -zv -e '^tools/' -e '^\.ci/' \
+		| tar --null -T - -cf - | tar -xf - -C $(SANITY)
+	v=$$(grep -o "pip='[0-9.]*'" $(VENV)/lib/python*/site-packages/ansible_test/_internal/python_requirements.py | grep -o '[0-9.]*[0-9]'); \
+		cp tools/get_pip_offline.py $(TEST_HOME)/.ansible/test/cache/get_pip_$${v//./_}.py
+	cd $(SANITY) && HOME=$(TEST_HOME) $(BIN)/ansible-test sanity --venv --python $$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+
+unit: collection
+	$(BIN)/pytest -q -n $(JOBS) tests/unit tests/emulator/tests
+
+integration: collection
+	$(BIN)/pytest -q -n $(JOBS) tests/integration
+
+molecule: collection
+	@if ls extensions/molecule/*/molecule.yml >/dev/null 2>&1; then \
+		cd extensions && $(BIN)/molecule test --all; \
+	else echo "molecule: no role scenarios yet"; fi
+
+test: lint sanity unit integration molecule
+
+demo: collection
+	$(BIN)/spemu init --fleet tests/emulator/fleets/demo.yml --home $(DEMO_HOME) --reset
+	SPEMU_HOME=$(DEMO_HOME) $(BIN)/spemu status --home $(DEMO_HOME)
+	DSM_DIR=$(DEMO_HOME) DSM_CONFIG=$(DEMO_HOME)/dsm.opt PATH=$(DEMO_HOME)/bin:$(PATH) \
+		$(BIN)/ansible-playbook -i localhost, playbooks/demo.yml
+
+bench: collection
+	$(BIN)/python tests/bench/run.py
+
+changelog: $(STAMP)
+	$(BIN)/antsibull-changelog release
+
+clean:
+	rm -rf $(BUILD) .pytest_cache
