@@ -1,0 +1,255 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: spectrum_protect.operations contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: sp_task_info
+short_description: Sessions, processes and jobs of Spectrum Protect servers, as the Operations Center Tasks page shows them
+version_added: 0.1.0
+description:
+  - Reads every active and completed session, process and job of one IBM Spectrum Protect
+    (IBM Storage Protect) server, or of a fleet reached through command routing from a hub,
+    and returns them with the states, outcomes, Job ID and Parent Process links, durations and
+    Successful / Warning / Failed header counts of the Operations Center C(Tasks) page.
+  - Runs C(dsmadmc) with C(-dataonly=yes) in list mode and reads every record by field name;
+    fields it does not know are kept under C(raw).
+  - Per server it issues C(QUERY STATUS), one C(SELECT) over C(SESSIONS), one over C(PROCESSES),
+    one over C(SUMMARY_EXTENDED) (completed sessions and processes), C(QUERY JOB) (servers
+    V8.1.12 and later) and one C(SELECT) over C(ACTLOG) (warnings of completed tasks, and every
+    message when O(activity_log=true)); with O(route_to) each of these is one routed command.
+  - Servers before V8.1.12 have no jobs. Their sessions and processes are reported, C(jobs_supported)
+    is false and a warning says so, as the page's Restriction does.
+  - Read-only: it never changes a server.
+author:
+  - spectrum_protect.operations contributors
+extends_documentation_fragment:
+  - spectrum_protect.operations.connection
+attributes:
+  check_mode:
+    support: full
+    details: Read-only; runs the same queries in check mode.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+options:
+  types:
+    description: Which kinds of task to read.
+    type: list
+    elements: str
+    choices: [session, process, job]
+    default: [session, process, job]
+  scope:
+    description:
+      - V(active) for running tasks, V(completed) for finished ones, V(all) for both.
+    type: str
+    choices: [active, completed, all]
+    default: all
+  since:
+    description:
+      - How far back completed tasks go, as a number with a unit C(s), C(m), C(h), C(d) or C(w)
+        (V(30m), V(24h), V(7d)). Active tasks are always reported.
+    type: str
+    default: 24h
+  route_to:
+    description:
+      - Server names to read through command routing from O(server) (a hub), for example
+        V([HUB, SPOKE1, SPOKE2]). Include the hub itself to read its tasks too.
+      - A target that cannot be reached or fails is reported in RV(servers) with its error and
+        the others' tasks still come back; the module fails only when no server could be read.
+    type: list
+    elements: str
+  ids:
+    description: Only tasks with these numbers (session, process or job numbers).
+    type: list
+    elements: int
+  states:
+    description:
+      - Only tasks in these states, by the Tasks page's names, for example V(Running),
+        V(Idle wait), V(Interrupted), V(Warning), V(Failed).
+    type: list
+    elements: str
+  client_name:
+    description: Only sessions of this client; C(*) and C(?) wildcards as the server accepts them.
+    type: str
+  session_type:
+    description: Only sessions of this type.
+    type: str
+    choices: [Admin, Node, Server]
+  description:
+    description: Only tasks whose description matches; C(*) and C(?) wildcards.
+    type: str
+  job_id:
+    description: Only the job with this ID and the processes it manages.
+    type: int
+  activity_log:
+    description:
+      - Attach to each task the activity-log messages issued between its start and end, like
+        the page's activity log pane (a session's or process's messages; a job's and its processes').
+    type: bool
+    default: false
+  activity_log_limit:
+    description: At most this many messages per task (the latest ones); V(0) for no limit.
+    type: int
+    default: 50
+notes:
+  - Times are the server's local time, in ISO 8601 without a time zone, as the server prints them.
+  - Sessions that completed successfully are neither returned nor counted, as on the Tasks page.
+seealso:
+  - name: Operations Center Tasks page
+    description: The page this module brings to Ansible.
+    link: https://www.ibm.com/docs/en/storage-protect
+'''
+
+EXAMPLES = r'''
+- name: Every task of the fleet in the last 24 hours, through the hub
+  spectrum_protect.operations.sp_task_info:
+    server: HUB
+    route_to: [HUB, SPOKE1, SPOKE2, SPOKE3]
+    credentials_file: /etc/sp/admin.cred
+  register: fleet
+
+- name: Fail the maintenance window when anything failed
+  ansible.builtin.assert:
+    that: fleet.summary.failed == 0
+    fail_msg: "{{ fleet.tasks | selectattr('outcome', 'eq', 'failed') | list }}"
+
+- name: Interrupted retention jobs and the processes of job 12
+  spectrum_protect.operations.sp_task_info:
+    server: SPOKE1
+    types: [job, process]
+    scope: active
+    job_id: 12
+  register: job12
+
+- name: Idle node sessions of clients named WEB*, with their activity log
+  spectrum_protect.operations.sp_task_info:
+    server: SPOKE2
+    types: [session]
+    states: [Idle wait]
+    session_type: Node
+    client_name: WEB*
+    activity_log: true
+'''
+
+RETURN = r'''
+tasks:
+  description: One dict per task, the page's table.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    server: {description: Server the task runs on., type: str}
+    type: {description: "V(session), V(process) or V(job).", type: str}
+    id: {description: Session, process or job number., type: int}
+    state:
+      description:
+        - The Tasks page's state. Active sessions - Starting, Running, Ending, Idle wait, Media wait,
+          Receive wait, Send wait, SSL wait. Active processes - Running. Active jobs - Running, Sleeping,
+          Interrupted. Completed - Successful (processes), Completed (jobs), Warning, Failed, Terminated (jobs).
+      type: str
+    active: {description: True while the task runs., type: bool}
+    outcome: {description: "V(null) while active; else V(successful), V(warning), V(failed) or V(terminated).", type: str}
+    start_time: {description: Start, ISO 8601 server time., type: str}
+    end_time: {description: End of a completed task., type: str}
+    duration_seconds: {description: Seconds from start to end, or to the server's current time while active., type: int}
+    description: {description: Process description, job type and name, session type or completed activity., type: str}
+    client_name: {description: Session client (node or administrator)., type: str}
+    session_type: {description: Admin, Node or Server., type: str}
+    platform: {description: Client platform., type: str}
+    comm_method: {description: Communication method., type: str}
+    wait_seconds: {description: Seconds in the current session state., type: int}
+    bytes_sent: {description: Bytes the server sent in the session., type: int}
+    bytes_received: {description: Bytes the server received in the session., type: int}
+    job_id: {description: The job that manages the process, or the job's own ID., type: int}
+    job_name: {description: Job name (its storage rule or retention set)., type: str}
+    job_type: {description: Job type., type: str}
+    parent_process: {description: Process that started this process., type: int}
+    status_text: {description: Process status text, or the job status word as the server printed it., type: str}
+    messages:
+      description: Activity-log messages of the task (only with O(activity_log=true)).
+      type: list
+      elements: dict
+    raw: {description: Every field as the server printed it, unknown fields included., type: dict}
+  sample:
+    - server: SPOKE1
+      type: process
+      id: 41
+      state: Running
+      active: true
+      outcome: null
+      description: Retention Set Copy
+      job_id: 7
+      parent_process: 40
+      duration_seconds: 1820
+summary:
+  description: The page's header counts over the returned tasks, and active counts per type.
+  returned: success
+  type: dict
+  sample: {successful: 12, warning: 2, failed: 1, active: {session: 9, process: 4, job: 3}}
+servers:
+  description: Per server, what could be read.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - {name: SPOKE3, version: 8.1.10, jobs_supported: false, reachable: true, error: null}
+    - {name: SPOKE2, version: null, jobs_supported: null, reachable: false,
+       error: "ANS1017E Session rejected: TCP/IP connection failure. (rc -50)"}
+commands:
+  description: The server commands that ran (no credentials), in order.
+  returned: always
+  type: list
+  elements: str
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.spectrum_protect.operations.plugins.module_utils._dsmadmc import (
+    module_kwargs,
+)
+from ansible_collections.spectrum_protect.operations.plugins.module_utils._tasks import (
+    PAGE_STATES,
+    TASK_TYPES,
+    TaskReader,
+)
+
+
+def main():
+    argument_spec = dict(
+        types=dict(type='list', elements='str', choices=list(TASK_TYPES), default=list(TASK_TYPES)),
+        scope=dict(type='str', choices=['active', 'completed', 'all'], default='all'),
+        since=dict(type='str', default='24h'),
+        route_to=dict(type='list', elements='str'),
+        ids=dict(type='list', elements='int'),
+        states=dict(type='list', elements='str'),
+        client_name=dict(type='str'),
+        session_type=dict(type='str', choices=['Admin', 'Node', 'Server']),
+        description=dict(type='str'),
+        job_id=dict(type='int'),
+        activity_log=dict(type='bool', default=False),
+        activity_log_limit=dict(type='int', default=50),
+    )
+    module = AnsibleModule(**module_kwargs(argument_spec, supports_check_mode=True))
+    params = module.params
+
+    known = dict((s.lower(), s) for s in PAGE_STATES)
+    bad = [s for s in params['states'] or [] if s.lower() not in known]
+    if bad:
+        module.fail_json(msg='states: unknown state %s; the Tasks page states are: %s'
+                         % (', '.join(repr(s) for s in bad), ', '.join(PAGE_STATES)))
+    if params['activity_log_limit'] < 0:
+        module.fail_json(msg='activity_log_limit must be 0 or more, got %d' % params['activity_log_limit'])
+
+    reader = TaskReader(module)
+    result = reader.read()
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == '__main__':
+    main()

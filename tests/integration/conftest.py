@@ -1,0 +1,136 @@
+"""Integration harness: a fresh emulated fleet per test module and real ansible-playbook runs.
+
+Playbooks are written by the tests; every registered result a test wants is saved by the
+playbook itself (``ansible.builtin.copy`` of ``result | to_json``) into the run folder, so tests
+read what the modules returned, then ask the emulated server (its own dsmadmc) what it did.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.dirname(sys.executable)
+DEMO_FLEET = os.path.join(ROOT, "tests", "emulator", "fleets", "demo.yml")
+COLLECTIONS = os.path.join(ROOT, "build", "collections")
+
+
+class Fleet:
+    """An emulated fleet home and the environment that reaches it."""
+
+    def __init__(self, home, fleet_file):
+        self.home = str(home)
+        self.fleet_file = fleet_file
+        with open(fleet_file) as handle:
+            self.spec = yaml.safe_load(handle)
+        self.env = dict(os.environ)
+        self.env.update({
+            "SPEMU_HOME": self.home,
+            "DSM_DIR": self.home,
+            "DSM_CONFIG": os.path.join(self.home, "dsm.opt"),
+            "PATH": os.path.join(self.home, "bin") + os.pathsep + BIN + os.pathsep + os.environ.get("PATH", ""),
+            "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS,
+            "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
+            "ANSIBLE_LOCAL_TEMP": os.path.join(self.home, "ansible-tmp"),
+            "ANSIBLE_HOME": os.path.join(self.home, "ansible-home"),
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_RETRY_FILES_ENABLED": "false",
+            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+        })
+        for name in ("SP_ADMIN_ID", "SP_ADMIN_PASSWORD", "SP_CREDENTIALS_FILE", "SP_DSMADMC",
+                     "STORAGE_PROTECT_USERNAME", "STORAGE_PROTECT_PASSWORD"):
+            self.env.pop(name, None)
+        self.runs = 0
+
+    def spemu(self, *args):
+        proc = subprocess.run([os.path.join(BIN, "spemu")] + [str(a) for a in args], env=self.env,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, "spemu %s failed: %s%s" % (args, proc.stdout, proc.stderr)
+        return proc.stdout
+
+    def dsmadmc(self, command, server=None, admin="ADMIN", password="passw0rd", mode="list",
+                extra=()):
+        """Ask the emulated server directly (as a test's own eyes, not through the modules)."""
+        argv = [os.path.join(self.home, "bin", "dsmadmc"), "-id=" + admin, "-pa=" + password,
+                "-dataonly=yes"]
+        if server:
+            argv.append("-se=" + server)
+        if mode == "list":
+            argv.append("-displaymode=list")
+        argv += list(extra) + [command]
+        proc = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=120)
+        return proc.returncode, proc.stdout
+
+    def playbook(self, tasks, vars=None, check=False, diff=False, expect_rc=0):
+        """Run a one-play playbook on localhost; return {name: registered value} for saved results.
+
+        ``tasks`` is YAML text; every task that registers ``r_<name>`` has it saved.
+        """
+        self.runs += 1
+        run_dir = os.path.join(self.home, "run%d" % self.runs)
+        os.makedirs(run_dir)
+        body = yaml.safe_load(textwrap.dedent(tasks))
+        saves = []
+        for task in body:
+            register = task.get("register")
+            if register and register.startswith("r_"):
+                saves.append({
+                    "name": "save " + register,
+                    "ansible.builtin.copy": {
+                        "content": "{{ %s | to_json }}" % register,
+                        "dest": os.path.join(run_dir, register + ".json"),
+                        "mode": "0600",
+                    },
+                    "when": "%s is defined" % register,
+                    "check_mode": False,
+                })
+                task.setdefault("ignore_errors", True)
+        play = [{"name": "integration", "hosts": "localhost", "gather_facts": False,
+                 "vars": vars or {}, "tasks": body + saves}]
+        path = os.path.join(run_dir, "playbook.yml")
+        with open(path, "w") as handle:
+            yaml.safe_dump(play, handle, sort_keys=False)
+        argv = [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local", path]
+        if check:
+            argv.append("--check")
+        if diff:
+            argv.append("--diff")
+        proc = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=600)
+        self.last_output = proc.stdout + proc.stderr
+        assert proc.returncode == expect_rc, self.last_output
+        results = {}
+        for name in os.listdir(run_dir):
+            if name.endswith(".json"):
+                with open(os.path.join(run_dir, name)) as handle:
+                    results[name[:-5]] = json.load(handle)
+        return results
+
+
+def make_fleet(tmp_path_factory, fleet_file=DEMO_FLEET, freeze=True):
+    home = tmp_path_factory.mktemp("fleet")
+    fleet = Fleet(home, fleet_file)
+    fleet.spemu("init", "--fleet", fleet_file, "--home", home)
+    if freeze:
+        fleet.spemu("clock", "freeze", "--home", home)
+    return fleet
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory):
+    """A demo fleet with a frozen clock, shared by the tests of one module (read-only tests)."""
+    return make_fleet(tmp_path_factory)
+
+
+@pytest.fixture
+def fresh_fleet(tmp_path_factory):
+    """A demo fleet of its own, for a test that changes the servers or injects faults."""
+    return make_fleet(tmp_path_factory)
+
+
+def pytest_sessionstart(session):
+    assert shutil.which("spemu", path=BIN), "spemu is not installed in %s: run make" % BIN
