@@ -379,17 +379,20 @@ class TaskReader:
             self.order.append(key)
         return self.servers[key]
 
-    def _fail(self, key, error):
+    def _fail(self, key, error, first=False):
+        """Record a server's error; a server that fails the first query (or cannot be reached) is
+        left out of the later ones."""
         report = self._report(key)
         report['error'] = error.msg
-        if error.kind in ('unreachable', 'auth_failed', 'unknown_server', 'timeout', 'client_missing'):
+        if first or error.kind in ('unreachable', 'auth_failed', 'unknown_server', 'timeout', 'client_missing'):
             report['reachable'] = False
 
     def _alive(self):
         return [key for key in self.order if self.servers[key]['reachable']]
 
-    def run(self, command, targets=None):
-        """Run a query on every live target; return {server key: DsmadmcResult} of those that answered."""
+    def run(self, command, targets=None, first=False):
+        """Run a query on every live target (or on `targets`); return {server key: DsmadmcResult}
+        of those that answered. `first`: the query that decides whether a target can be read."""
         from ansible_collections.spectrum_protect.operations.plugins.module_utils._dsmadmc import (
             DsmadmcError,
         )
@@ -413,7 +416,7 @@ class TaskReader:
         for result in self.client.run_routed(names, command):
             key = result.server.upper()
             if result.error is not None:
-                self._fail(key, result.error)
+                self._fail(key, result.error, first)
             else:
                 answered[key] = result
         return answered
@@ -442,7 +445,7 @@ class TaskReader:
         for name in targets:
             self._report(name)
         try:
-            answered = self.run('QUERY STATUS', targets)
+            answered = self.run('QUERY STATUS', targets, first=True)
         except DsmadmcError as error:
             self.module.fail_json(msg=error.msg, commands=self.commands, **_error_fields(error))
         for key, result in answered.items():
@@ -493,6 +496,8 @@ class TaskReader:
                                   t['active'] is False, t['id'] if t['id'] is not None else -1))
         if not any(self.servers[key]['error'] is None or self.servers[key]['reachable'] for key in self.order):
             self._fail_all()
+        for key in self.order:
+            self.servers[key]['summary'] = summarize([t for t in tasks if t['server'] == key])
         return {'tasks': tasks, 'summary': summarize(tasks),
                 'servers': [self.servers[key] for key in self.order], 'commands': self.commands}
 

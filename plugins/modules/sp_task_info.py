@@ -193,7 +193,9 @@ summary:
   type: dict
   sample: {successful: 12, warning: 2, failed: 1, active: {session: 9, process: 4, job: 3}}
 servers:
-  description: Per server, what could be read.
+  description:
+    - Per server, what could be read - C(name), C(version), C(jobs_supported), C(reachable), C(error) -
+      and C(summary), the header counts of that server's returned tasks.
   returned: success
   type: list
   elements: dict
@@ -217,6 +219,7 @@ from ansible_collections.spectrum_protect.operations.plugins.module_utils._tasks
     PAGE_STATES,
     TASK_TYPES,
     TaskReader,
+    parse_since,
 )
 
 
@@ -243,6 +246,10 @@ def main():
     if bad:
         module.fail_json(msg='states: unknown state %s; the Tasks page states are: %s'
                          % (', '.join(repr(s) for s in bad), ', '.join(PAGE_STATES)))
+    try:
+        parse_since(params['since'])
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
     if params['activity_log_limit'] < 0:
         module.fail_json(msg='activity_log_limit must be 0 or more, got %d' % params['activity_log_limit'])
 
