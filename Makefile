@@ -83,7 +83,8 @@ demo: collection
 	$(BIN)/spemu init --fleet tests/emulator/fleets/demo.yml --home $(DEMO_HOME) --reset
 	SPEMU_HOME=$(DEMO_HOME) $(BIN)/spemu status --home $(DEMO_HOME)
 	DSM_DIR=$(DEMO_HOME) DSM_CONFIG=$(DEMO_HOME)/dsm.opt PATH=$(DEMO_HOME)/bin:$(PATH) \
-		$(BIN)/ansible-playbook -i localhost, playbooks/demo.yml
+		SP_ADMIN_ID=ADMIN SP_ADMIN_PASSWORD=passw0rd ANSIBLE_PYTHON_INTERPRETER=$(BIN)/python \
+		$(BIN)/ansible-playbook -i localhost, -c local playbooks/demo.yml
 
 bench: collection
 	$(BIN)/python tests/bench/run.py
