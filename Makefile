@@ -62,6 +62,7 @@ sanity: collection
 	rm -rf $(SANITY) && mkdir -p $(SANITY) $(TEST_HOME)/.ansible/test/cache
 	git ls-files -co --exclude-standard -z | grep -zv -e '^tools/' -e '^\.ci/' \
 		| tar --null -T - -cf - | tar -xf - -C $(SANITY)
+	cd $(SANITY) && git init -q && git add -A   # ansible-test lists the files with git
 	v=$$(grep -o "pip='[0-9.]*'" $(VENV)/lib/python*/site-packages/ansible_test/_internal/python_requirements.py | grep -o '[0-9.]*[0-9]'); \
 		cp tools/get_pip_offline.py $(TEST_HOME)/.ansible/test/cache/get_pip_$${v//./_}.py
 	cd $(SANITY) && HOME=$(TEST_HOME) $(BIN)/ansible-test sanity --venv --python $$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')

@@ -481,9 +481,9 @@ class TaskReader:
         if completed or params['activity_log']:
             logs = self._activity_log(tasks, since, problems_only=not params['activity_log'])
         for key, row in completed:
-            task = completed_task(key, row, logs.get(key) or ActivityLog([]))
-            if task['type'] in types:
-                tasks.append(task)
+            tasks += [task for task in self._convert(
+                key, 'SELECT ... FROM SUMMARY_EXTENDED',
+                lambda: [completed_task(key, row, logs.get(key) or ActivityLog([]))]) if task['type'] in types]
         tasks = [t for t in tasks if visible(t) and _in_scope(t, scope)
                  and within(t, since, self.now.get(t['server']))]
         tasks = select(tasks, ids=params['ids'], states=params['states'], client_name=params['client_name'],
@@ -494,22 +494,33 @@ class TaskReader:
         order = dict((key, i) for i, key in enumerate(self.order))
         tasks.sort(key=lambda t: (order.get(t['server'], 0), TASK_TYPES.index(t['type']),
                                   t['active'] is False, t['id'] if t['id'] is not None else -1))
-        if not any(self.servers[key]['error'] is None or self.servers[key]['reachable'] for key in self.order):
-            self._fail_all()
         for key in self.order:
             self.servers[key]['summary'] = summarize([t for t in tasks if t['server'] == key])
         return {'tasks': tasks, 'summary': summarize(tasks),
                 'servers': [self.servers[key] for key in self.order], 'commands': self.commands}
+
+    def _convert(self, key, command, build):
+        """build() for one server's answer; output that does not read as the server's (a garbled
+        number or time) becomes that server's error instead of failing the whole module."""
+        try:
+            return build()
+        except ValueError as exc:
+            report = self._report(key)
+            report['error'] = 'the output of "%s" from server %s could not be read: %s' % (command, key, exc)
+            return []
 
     def _rows(self, sql, make):
         """Rows of a SELECT per server; with `make`, tasks built from them, else (key, row) pairs."""
         out = []
         for key, result in self.run(sql).items():
             for row in result.rows:
-                moment = _dt(row.get('SERVER_TIME'))
+                moment = _dt(row.get('SERVER_TIME')) if row.get('SERVER_TIME') else None
                 if moment and (key not in self.now or moment > self.now[key]):
                     self.now[key] = moment
-                out.append(make(key, row, moment) if make else (key, row))
+            if make:
+                out += self._convert(key, sql, lambda: [make(key, row) for row in result.rows])
+            else:
+                out += [(key, row) for row in result.rows]
         return out
 
     def _jobs(self):
@@ -532,8 +543,8 @@ class TaskReader:
         self._warn_old_servers()
         tasks = []
         for key, result in answered.items():
-            for row in result.rows:
-                tasks.append(job_task(key, row, self.now.get(key)))
+            tasks += self._convert(key, JOBS_COMMAND,
+                                   lambda: [job_task(key, row, self.now.get(key)) for row in result.rows])
         return tasks
 
     def _warn_old_servers(self):
@@ -554,7 +565,7 @@ class TaskReader:
         sql = ACTLOG_SQL % window + (ACTLOG_PROBLEMS if problems_only else '')
         logs = {}
         for key, result in self.run(sql).items():
-            logs[key] = ActivityLog(result.rows)
+            logs[key] = self._convert(key, sql, lambda: ActivityLog(result.rows)) or ActivityLog([])
         return logs
 
     def _attach_messages(self, tasks, logs):

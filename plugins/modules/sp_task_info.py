@@ -24,19 +24,13 @@ description:
     message when O(activity_log=true)); with O(route_to) each of these is one routed command.
   - Servers before V8.1.12 have no jobs. Their sessions and processes are reported, C(jobs_supported)
     is false and a warning says so, as the page's Restriction does.
-  - Read-only: it never changes a server.
+  - This module is read-only; it never changes a server.
 author:
-  - spectrum_protect.operations contributors
+  - spectrum_protect.operations contributors (@spectrum-protect-operations)
 extends_documentation_fragment:
   - spectrum_protect.operations.connection
-attributes:
-  check_mode:
-    support: full
-    details: Read-only; runs the same queries in check mode.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - spectrum_protect.operations.attributes
+  - spectrum_protect.operations.attributes.info_module
 options:
   types:
     description: Which kinds of task to read.
@@ -144,38 +138,83 @@ tasks:
   type: list
   elements: dict
   contains:
-    server: {description: Server the task runs on., type: str}
-    type: {description: "V(session), V(process) or V(job).", type: str}
-    id: {description: Session, process or job number., type: int}
+    server:
+      description: Server the task runs on.
+      type: str
+    type:
+      description: V(session), V(process) or V(job).
+      type: str
+    id:
+      description: Session, process or job number.
+      type: int
     state:
       description:
-        - The Tasks page's state. Active sessions - Starting, Running, Ending, Idle wait, Media wait,
-          Receive wait, Send wait, SSL wait. Active processes - Running. Active jobs - Running, Sleeping,
-          Interrupted. Completed - Successful (processes), Completed (jobs), Warning, Failed, Terminated (jobs).
+        - "The Tasks page's state. Active sessions: Starting, Running, Ending, Idle wait, Media wait,
+          Receive wait, Send wait, SSL wait. Active processes: Running. Active jobs: Running, Sleeping,
+          Interrupted."
+        - "Completed: Successful (processes), Completed (jobs), Warning, Failed, Terminated (jobs)."
       type: str
-    active: {description: True while the task runs., type: bool}
-    outcome: {description: "V(null) while active; else V(successful), V(warning), V(failed) or V(terminated).", type: str}
-    start_time: {description: Start, ISO 8601 server time., type: str}
-    end_time: {description: End of a completed task., type: str}
-    duration_seconds: {description: Seconds from start to end, or to the server's current time while active., type: int}
-    description: {description: Process description, job type and name, session type or completed activity., type: str}
-    client_name: {description: Session client (node or administrator)., type: str}
-    session_type: {description: Admin, Node or Server., type: str}
-    platform: {description: Client platform., type: str}
-    comm_method: {description: Communication method., type: str}
-    wait_seconds: {description: Seconds in the current session state., type: int}
-    bytes_sent: {description: Bytes the server sent in the session., type: int}
-    bytes_received: {description: Bytes the server received in the session., type: int}
-    job_id: {description: The job that manages the process, or the job's own ID., type: int}
-    job_name: {description: Job name (its storage rule or retention set)., type: str}
-    job_type: {description: Job type., type: str}
-    parent_process: {description: Process that started this process., type: int}
-    status_text: {description: Process status text, or the job status word as the server printed it., type: str}
+    active:
+      description: True while the task runs.
+      type: bool
+    outcome:
+      description: V(null) while active; else V(successful), V(warning), V(failed) or V(terminated).
+      type: str
+    start_time:
+      description: Start, ISO 8601, server time.
+      type: str
+    end_time:
+      description: End of a completed task, ISO 8601, server time.
+      type: str
+    duration_seconds:
+      description: Seconds from start to end; while active, to the server's current time.
+      type: int
+    description:
+      description: Process description; job type and name; session type; or the completed activity.
+      type: str
+    client_name:
+      description: Session client (node or administrator).
+      type: str
+    session_type:
+      description: "Session type: Admin, Node or Server."
+      type: str
+    platform:
+      description: Client platform.
+      type: str
+    comm_method:
+      description: Communication method.
+      type: str
+    wait_seconds:
+      description: Seconds in the current session state.
+      type: int
+    bytes_sent:
+      description: Bytes the server sent in the session.
+      type: int
+    bytes_received:
+      description: Bytes the server received in the session.
+      type: int
+    job_id:
+      description: The job that manages the process; for a job, its own ID.
+      type: int
+    job_name:
+      description: Job name (its storage rule or retention set).
+      type: str
+    job_type:
+      description: Job type.
+      type: str
+    parent_process:
+      description: Process that started this process.
+      type: int
+    status_text:
+      description: Process status text; for a job, the status word as the server printed it.
+      type: str
     messages:
       description: Activity-log messages of the task (only with O(activity_log=true)).
       type: list
       elements: dict
-    raw: {description: Every field as the server printed it, unknown fields included., type: dict}
+    raw:
+      description: Every field as the server printed it, unknown fields included.
+      type: dict
   sample:
     - server: SPOKE1
       type: process
@@ -191,7 +230,14 @@ summary:
   description: The page's header counts over the returned tasks, and active counts per type.
   returned: success
   type: dict
-  sample: {successful: 12, warning: 2, failed: 1, active: {session: 9, process: 4, job: 3}}
+  sample:
+    successful: 12
+    warning: 2
+    failed: 1
+    active:
+      session: 9
+      process: 4
+      job: 3
 servers:
   description:
     - Per server, what could be read - C(name), C(version), C(jobs_supported), C(reachable), C(error) -
@@ -200,9 +246,16 @@ servers:
   type: list
   elements: dict
   sample:
-    - {name: SPOKE3, version: 8.1.10, jobs_supported: false, reachable: true, error: null}
-    - {name: SPOKE2, version: null, jobs_supported: null, reachable: false,
-       error: "ANS1017E Session rejected: TCP/IP connection failure. (rc -50)"}
+    - name: SPOKE3
+      version: 8.1.10
+      jobs_supported: false
+      reachable: true
+      error: null
+    - name: SPOKE2
+      version: null
+      jobs_supported: null
+      reachable: false
+      error: "dsmadmc could not reach server SPOKE2 (ANS1017E, rc -50)"
 commands:
   description: The server commands that ran (no credentials), in order.
   returned: always

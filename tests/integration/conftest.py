@@ -49,7 +49,7 @@ class Fleet:
 
     def spemu(self, *args):
         proc = subprocess.run([os.path.join(BIN, "spemu")] + [str(a) for a in args], env=self.env,
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True, text=True, timeout=120, check=False)
         assert proc.returncode == 0, "spemu %s failed: %s%s" % (args, proc.stdout, proc.stderr)
         return proc.stdout
 
@@ -63,7 +63,7 @@ class Fleet:
         if mode == "list":
             argv.append("-displaymode=list")
         argv += list(extra) + [command]
-        proc = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=120, check=False)
         return proc.returncode, proc.stdout
 
     def playbook(self, tasks, vars=None, check=False, diff=False, expect_rc=0):
@@ -100,7 +100,7 @@ class Fleet:
             argv.append("--check")
         if diff:
             argv.append("--diff")
-        proc = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=600, check=False)
         self.last_output = proc.stdout + proc.stderr
         assert proc.returncode == expect_rc, self.last_output
         results = {}

@@ -258,3 +258,18 @@ def test_credentials_from_environment_and_no_password_anywhere(fleet):
     assert "passw0rd" not in json.dumps(out) and "passw0rd" not in fleet.last_output
     rc, log = fleet.dsmadmc("SELECT MESSAGE FROM ACTLOG WHERE MSGNO=2017")
     assert rc == 0 and "passw0rd" not in log
+
+
+def test_garbled_spoke_is_reported_and_the_others_still_come_back(fresh_fleet):
+    fleet = fresh_fleet
+    spokes = [s for s in fleet.spec["servers"] if s.get("role") != "hub"]
+    bad = spokes[-1]["name"]
+    fleet.spemu("fault", bad, "garble")
+    result = info(fleet, route_to="{{ everyone }}")
+    assert not result.get("failed"), result.get("msg")
+    report = next(s for s in result["servers"] if s["name"] == bad)
+    assert report["error"], report
+    for srv in expected.servers(fleet.spec):
+        if srv["name"] != bad:
+            got = index(by_server(result, srv["name"]), "session", active=True)
+            assert set(expected.active_sessions(srv)) <= set(got)

@@ -1,0 +1,69 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2025, spectrum_protect.operations contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    """The dsmadmc connection options every module of the collection takes."""
+
+    DOCUMENTATION = r'''
+options:
+  server:
+    description:
+      - The server to talk to, as the name of a stanza (C(SErvername)) in the client system options
+        file C(dsm.sys); passed to C(dsmadmc) as C(-se=).
+      - When not set, C(dsmadmc) uses the server named in its client options file (C(dsm.opt)).
+      - The client finds C(dsm.sys) and C(dsm.opt) through the E(DSM_DIR) and E(DSM_CONFIG)
+        environment variables of the managed node, or through O(optfile).
+    type: str
+  admin_id:
+    description:
+      - The administrator ID, passed as C(-id=).
+      - When not set, the environment variable E(SP_ADMIN_ID), then E(STORAGE_PROTECT_USERNAME), is used.
+      - Needed with O(password). With O(credentials_file) it may be left out; when set it is passed too.
+    type: str
+    aliases: [username]
+  password:
+    description:
+      - The administrator's password.
+      - It is written to the standard input of C(dsmadmc), which prompts for it, and never appears on
+        its command line, in a result, a warning or an error message.
+      - When not set, the environment variable E(SP_ADMIN_PASSWORD), then E(STORAGE_PROTECT_PASSWORD), is used.
+      - Mutually exclusive with O(credentials_file); one of the two is required.
+    type: str
+  credentials_file:
+    description:
+      - A credentials file holding the administrator ID and password, passed as C(-credentialsfile=)
+        (administrative client 8.1.20 and later).
+      - When not set, the environment variable E(SP_CREDENTIALS_FILE) is used.
+      - Mutually exclusive with O(password); one of the two is required.
+    type: path
+  dsmadmc_path:
+    description:
+      - The administrative command-line client to run, as a full path or as a name looked up on the
+        E(PATH) of the managed node.
+      - When not set, the environment variable E(SP_DSMADMC) is used, else V(dsmadmc).
+    type: str
+    default: dsmadmc
+  optfile:
+    description:
+      - A client options file to use instead of the default C(dsm.opt), passed as C(-optfile=).
+    type: path
+  timeout:
+    description:
+      - How many seconds one call of C(dsmadmc) may take. A call that takes longer is stopped (its
+        whole process group is killed) and reported as a timeout.
+    type: int
+    default: 300
+notes:
+  - The modules run C(dsmadmc) on the managed node (often C(localhost) or an execution environment)
+    without a shell, with C(LC_ALL=C), C(-dataonly=yes) and C(-noconfirm).
+  - "Command routing (C(server1,server2: command)) needs the same administrator ID and password on
+    every target server."
+requirements:
+  - The IBM Storage Protect (Spectrum Protect) administrative command-line client C(dsmadmc) on the managed node.
+'''

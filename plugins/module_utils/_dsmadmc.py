@@ -1,0 +1,546 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2025, spectrum_protect.operations contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The one way the collection runs IBM Spectrum Protect's administrative client, dsmadmc.
+
+PRIVATE to the spectrum_protect.operations collection: the interface may change in any release.
+
+- connection_argument_spec() / module_kwargs(): the connection options every module shares.
+- Dsmadmc: builds the argv, runs it without a shell (LC_ALL=C, password on stdin, a timeout that
+  kills the whole process group), classifies the outcome and parses the output by mode.
+- DsmadmcError: a failure a person can act on, with server, rc, kind and message IDs.
+- server_name_arg(), int_arg(), sql_string(), pattern_arg(), route(): build server commands from
+  user values so that nothing can be injected.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import os
+import re
+import signal
+import subprocess
+from collections import namedtuple
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.spectrum_protect.operations.plugins.module_utils._parse import (
+    ParseError,
+    parse_messages,
+    parse_output,
+    reported_rc,
+    split_routed,
+    to_int,
+)
+
+DEFAULT_TIMEOUT = 300
+MASK = '********'
+MODE_FLAGS = {'list': '-displaymode=list', 'table': '-displaymode=table', 'comma': '-comma', 'tab': '-tab'}
+# Secrets the module may have read from the environment; the client never needs them.
+SECRET_ENV = ('SP_ADMIN_PASSWORD', 'STORAGE_PROTECT_PASSWORD')
+
+OK_KINDS = ('ok', 'empty')
+NO_MATCH_IDS = frozenset(['ANR2034E', 'ANR0944E'])
+# Messages that frame an answer (client command echo and rc, routing status) but explain nothing.
+_FRAMING_IDS = frozenset(['ANS8000I', 'ANS8001I', 'ANS8002I', 'ANR1694I', 'ANR1695W', 'ANR1696E'])
+# Message IDs that name a failure of the connection itself, checked in this order: the client's
+# own, and the hub's when it routes a command to a target (ANR8214E connection refused,
+# ANR0425W administrator refused - invalid password).
+_CONNECTION_KINDS = (
+    ('unreachable', frozenset(['ANS1017E', 'ANR8214E'])),
+    ('unknown_server', frozenset(['ANS1217E'])),
+    ('auth_failed', frozenset(['ANS1051I', 'ANS8023E', 'ANR0425W'])),
+)
+RC_NAMES = {
+    2: 'unknown command', 3: 'syntax error', 4: 'error', 5: 'out of memory', 8: 'out of storage',
+    9: 'not authorized', 10: 'already exists', 11: 'nothing found', 12: 'in use', 13: 'is referenced',
+    14: 'not available', 15: 'I/O error', 17: 'lock conflict',
+}
+_KIND_TEXT = {
+    'unreachable': ('dsmadmc could not reach server {server}',
+                    'Check that the server runs and that its dsm.sys stanza (TCPServeraddress, TCPPort) is right.'),
+    'unknown_server': ('server {server} is not a stanza of the client system options file (dsm.sys)',
+                       'Check the server option, and DSM_DIR, DSM_CONFIG or optfile.'),
+    'auth_failed': ('dsmadmc could not log on to server {server} as {admin}',
+                    'Check admin_id and password, or credentials_file.'),
+    'not_authorized': ('administrator {admin} may not run "{command}" on server {server}',
+                       'Grant the administrator the privilege class the command needs.'),
+    'timeout': ('dsmadmc did not finish "{command}" on server {server} within {timeout} seconds; its process group was killed',
+                'Raise timeout, or check the server.'),
+    'garbled': ('the output of "{command}" from server {server} could not be parsed', ''),
+    'client_missing': ('dsmadmc could not be started ({path})',
+                       'Install the administrative client, or set dsmadmc_path (SP_DSMADMC).'),
+    'error': ('"{command}" failed on server {server}', ''),
+}
+# Hints for a target reached through command routing, where the hub makes the connection.
+_ROUTED_HINTS = {
+    'unreachable': 'Check that the server runs and that the hub can reach it (QUERY SERVER on the hub).',
+    'auth_failed': 'Command routing needs the same administrator ID and password on every target server.',
+}
+
+SERVER_NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.\-]*$')
+_PLAIN_PATTERN_RE = re.compile(r'^[A-Za-z0-9_.*?/\-]+$')
+_CONTROL_RE = re.compile('[\x00-\x1f\x7f]')
+
+
+# --- connection options ------------------------------------------------------------------------
+
+def connection_argument_spec():
+    """The argument_spec of the connection options every module of the collection takes."""
+    return dict(
+        server=dict(type='str'),
+        admin_id=dict(type='str', aliases=['username'],
+                      fallback=(env_fallback, ['SP_ADMIN_ID', 'STORAGE_PROTECT_USERNAME'])),
+        password=dict(type='str', no_log=True,
+                      fallback=(env_fallback, ['SP_ADMIN_PASSWORD', 'STORAGE_PROTECT_PASSWORD'])),
+        credentials_file=dict(type='path', fallback=(env_fallback, ['SP_CREDENTIALS_FILE'])),
+        dsmadmc_path=dict(type='str', default='dsmadmc', fallback=(env_fallback, ['SP_DSMADMC'])),
+        optfile=dict(type='path'),
+        timeout=dict(type='int', default=DEFAULT_TIMEOUT),
+    )
+
+
+CONNECTION_RULES = dict(
+    mutually_exclusive=[['credentials_file', 'password']],
+    required_one_of=[['password', 'credentials_file']],
+    required_by={'password': ['admin_id']},
+)
+
+
+def module_kwargs(argument_spec=None, **kwargs):
+    """Keyword arguments for AnsibleModule: a module's own options and rules plus the connection's."""
+    result = dict(kwargs)
+    result['argument_spec'] = connection_argument_spec()
+    result['argument_spec'].update(argument_spec or {})
+    for key in ('mutually_exclusive', 'required_one_of'):
+        result[key] = list(CONNECTION_RULES[key]) + list(kwargs.get(key) or [])
+    result['required_by'] = dict(CONNECTION_RULES['required_by'])
+    result['required_by'].update(kwargs.get('required_by') or {})
+    return result
+
+
+# --- safe command building ---------------------------------------------------------------------
+
+def _reject(option, value, why):
+    raise ValueError('%s: %r %s' % (option, value, why))
+
+
+def server_name_arg(value, option='server'):
+    """A server (or dsm.sys stanza) name: letters, digits, '_', '.', '-'; else ValueError."""
+    if not isinstance(value, str) or not SERVER_NAME_RE.match(value):
+        _reject(option, value, 'is not a server name (letters, digits, "_", "." and "-", starting with a letter or digit)')
+    return value
+
+
+def int_arg(value, option):
+    """A whole number >= 0 (session, process or job id) as command text; '36,775' is accepted."""
+    try:
+        number = to_int(value)
+    except ValueError:
+        number = None
+    if number is None or number < 0:
+        _reject(option, value, 'is not a whole number >= 0')
+    return str(number)
+
+
+def sql_string(value, option):
+    """A SQL string literal for SELECT: single quotes doubled; control characters rejected."""
+    value = str(value)
+    if _CONTROL_RE.search(value):
+        _reject(option, value, 'contains a line break or control character')
+    return "'" + value.replace("'", "''") + "'"
+
+
+def pattern_arg(value, option):
+    """A wildcard pattern for a parameter such as DESCRIPTION= (* and ? as the server accepts them).
+
+    Double-quoted unless it is plain (letters, digits, _ . * ? / -); quotes and control characters
+    cannot be quoted safely and are rejected.
+    """
+    value = str(value)
+    if not value.strip() or '"' in value or "'" in value or _CONTROL_RE.search(value):
+        _reject(option, value, 'must be non-empty and without quotes, line breaks or control characters')
+    return value if _PLAIN_PATTERN_RE.match(value) else '"%s"' % value
+
+
+def route_targets(servers):
+    """The checked target names of a routing list, duplicates (any case) dropped, order kept."""
+    if isinstance(servers, str):
+        servers = [servers]
+    names = []
+    for name in servers or ():
+        server_name_arg(name, 'route_to')
+        if name.upper() not in [known.upper() for known in names]:
+            names.append(name)
+    if not names:
+        raise ValueError('route_to: name at least one server to route the command to')
+    return names
+
+
+def route(servers, command):
+    """The routing prefix: route(['A', 'B'], 'q sess') -> 'A,B: q sess' (names checked, no spaces)."""
+    return '%s: %s' % (','.join(route_targets(servers)), command)
+
+
+def _check_command(command):
+    if not isinstance(command, str) or not command.strip():
+        raise ValueError('command: an empty server command cannot be sent')
+    if _CONTROL_RE.search(command):
+        raise ValueError('command: %r contains a line break or control character' % (command,))
+    if command.lstrip().startswith('-'):
+        raise ValueError('command: %r starts with "-" and would be read as a dsmadmc option' % (command,))
+
+
+# --- masking -----------------------------------------------------------------------------------
+
+def mask_secrets(value, secrets):
+    """Replace each secret by ******** in a string, or in every string of a list/tuple/dict."""
+    secrets = [secret for secret in secrets if secret]
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, MASK)
+        return value
+    if isinstance(value, dict):
+        return dict((mask_secrets(key, secrets), mask_secrets(item, secrets)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [mask_secrets(item, secrets) for item in value]
+    return value
+
+
+# --- outcome classification --------------------------------------------------------------------
+
+def _ids(messages):
+    return set(message['id'] for message in messages)
+
+
+def _connection_kind(ids):
+    for kind, triggers in _CONNECTION_KINDS:
+        if ids & triggers:
+            return kind
+    return None
+
+
+def classify(rc, messages, timed_out=False):
+    """The kind of a dsmadmc call's outcome from its return code and messages.
+
+    ok, empty (rc 11 or a no-match message: not an error), unreachable, unknown_server,
+    auth_failed (also rc 137), not_authorized (rc 9), timeout, or error.
+    """
+    ids = _ids(messages)
+    if timed_out:
+        return 'timeout'
+    kind = _connection_kind(ids)
+    if kind is None and rc == 137:
+        kind = 'auth_failed'
+    if kind is not None:
+        return kind
+    if rc == 0:
+        return 'ok'
+    if rc == 11 or ids & NO_MATCH_IDS:
+        return 'empty'
+    if rc == 9:
+        return 'not_authorized'
+    return 'error'
+
+
+def classify_section(section):
+    """The kind of one target's outcome in routed output (see _parse.split_routed).
+
+    A no-match message makes it empty; a failed target that printed no output section at all
+    could not be reached [DECIDED]; a failed one with output failed on its own (error).
+    """
+    ids = _ids(section['messages'])
+    if ids & NO_MATCH_IDS:
+        return 'empty'
+    if section['status'] != 'failed':
+        return 'ok'
+    kind = _connection_kind(ids)
+    if kind is not None:
+        return kind
+    return 'error' if section['command'] is not None else 'unreachable'
+
+
+# --- results and errors ------------------------------------------------------------------------
+
+class DsmadmcError(Exception):
+    """A dsmadmc call (or one routed target) that failed; every field is already masked."""
+
+    def __init__(self, msg, kind, server=None, rc=None, messages=None, command=None, argv=None):
+        super(DsmadmcError, self).__init__(msg)
+        self.msg = msg
+        self.kind = kind
+        self.server = server
+        self.rc = rc
+        self.messages = list(messages or [])
+        self.command = command
+        self.argv = list(argv or [])
+
+    @property
+    def message_ids(self):
+        return [message['id'] for message in self.messages]
+
+    def to_dict(self):
+        """For module results: module.fail_json(**error.to_dict())."""
+        return dict(msg=self.msg, kind=self.kind, server=self.server, rc=self.rc, message_ids=self.message_ids,
+                    messages=self.messages, command=self.command, argv=self.argv)
+
+
+class DsmadmcResult(object):
+    """One answered call (or one routed target): rows parsed by mode, messages, what was sent,
+    and text, the client's output (for a routed target, its section), masked."""
+
+    def __init__(self, server, command, argv, rc, kind, rows, messages, error=None, text=''):
+        self.server = server
+        self.command = command
+        self.argv = argv
+        self.rc = rc
+        self.kind = kind
+        self.rows = rows
+        self.messages = messages
+        self.error = error
+        self.text = text
+
+    @property
+    def ok(self):
+        return self.error is None
+
+    @property
+    def message_ids(self):
+        return [message['id'] for message in self.messages]
+
+    def to_dict(self):
+        """What ran and how it ended, for a module's result (never the password)."""
+        result = dict(server=self.server, command=self.command, argv=self.argv, rc=self.rc, kind=self.kind,
+                      message_ids=self.message_ids)
+        if self.error is not None:
+            result['error'] = self.error.msg
+        return result
+
+
+_Run = namedtuple('_Run', ['argv', 'rc', 'stdout', 'stderr', 'timed_out'])
+
+
+# --- the runner --------------------------------------------------------------------------------
+
+class Dsmadmc(object):
+    """Runs dsmadmc for one connection (server stanza, credentials, options file, timeout).
+
+    With admin_id and password, the password is written to the client's stdin (it prompts for it
+    when -password is not given); it never appears on the command line, in a result or an error.
+    """
+
+    def __init__(self, path='dsmadmc', server=None, admin_id=None, password=None, credentials_file=None,
+                 optfile=None, timeout=DEFAULT_TIMEOUT):
+        if server:
+            server_name_arg(server)
+        if admin_id is not None and (not admin_id or _CONTROL_RE.search(admin_id) or ' ' in admin_id):
+            raise ValueError('admin_id: must be a name without blanks or control characters')
+        if password is not None and ('\n' in password or '\r' in password):
+            raise ValueError('password: must not contain a line break (it is sent as one line on stdin)')
+        if password and credentials_file:
+            raise ValueError('password and credentials_file are mutually exclusive')
+        if not timeout or timeout <= 0:
+            raise ValueError('timeout: %r is not a number of seconds > 0' % (timeout,))
+        self.path = path
+        self.server = server or None
+        self.admin_id = admin_id or None
+        self.password = password or None
+        self.credentials_file = credentials_file or None
+        self.optfile = optfile or None
+        self.timeout = timeout
+
+    @classmethod
+    def from_module(cls, module):
+        """The runner for a module's connection options; fails the module when dsmadmc is not found."""
+        params = module.params
+        path = params.get('dsmadmc_path') or 'dsmadmc'
+        if os.sep not in path:
+            found = module.get_bin_path(path)
+            if not found:
+                module.fail_json(msg='dsmadmc_path: %r was not found on PATH. Install the administrative client, '
+                                     'or set dsmadmc_path (SP_DSMADMC) to its full path.' % path, kind='client_missing')
+            path = found
+        try:
+            return cls(path=path, server=params.get('server'), admin_id=params.get('admin_id'),
+                       password=params.get('password'), credentials_file=params.get('credentials_file'),
+                       optfile=params.get('optfile'), timeout=params.get('timeout') or DEFAULT_TIMEOUT)
+        except ValueError as exc:
+            module.fail_json(msg=str(exc))
+
+    # -- building and masking
+
+    def argv(self, command, mode='list'):
+        """The exact argument list for one command; the command is one element, never split.
+
+        Table mode runs with -dataonly=no, because the column headings are the only names a
+        standard table has; every other mode with -dataonly=yes [DECIDED].
+        """
+        if mode not in MODE_FLAGS:
+            raise ValueError('mode: %r is not one of %s' % (mode, ', '.join(sorted(MODE_FLAGS))))
+        argv = [self.path]
+        if self.server:
+            argv.append('-se=' + self.server)
+        if self.admin_id:
+            argv.append('-id=' + self.admin_id)
+        if self.credentials_file:
+            argv.append('-credentialsfile=' + self.credentials_file)
+        if self.optfile:
+            argv.append('-optfile=' + self.optfile)
+        argv += ['-dataonly=' + ('no' if mode == 'table' else 'yes'), '-noconfirm', MODE_FLAGS[mode], command]
+        return argv
+
+    def mask(self, value):
+        """The value with the password replaced by ******** wherever it occurs."""
+        return mask_secrets(value, [self.password])
+
+    def environment(self):
+        """The child's environment: this one (DSM_DIR, DSM_CONFIG, PATH...) with LC_ALL=C, LANG=C."""
+        env = dict(os.environ)
+        for name in SECRET_ENV:
+            env.pop(name, None)
+        env.update(LC_ALL='C', LANG='C')
+        return env
+
+    # -- running
+
+    def _execute(self, command, mode):
+        _check_command(command)
+        argv = self.argv(command, mode)
+        stdin = None if self.password is None else (self.password + '\n').encode('utf-8')
+        try:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.environment(),
+                                    start_new_session=True, close_fds=True)
+        except OSError as exc:
+            raise self._error('client_missing', command, _Run(argv, None, '', '', False), [], detail=str(exc))
+        timed_out = False
+        try:
+            out, err = proc.communicate(stdin, timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                out, err = proc.communicate(timeout=5)
+            except subprocess.TimeoutExpired:   # a descendant left the group and holds the pipes
+                out, err = b'', b''
+        stdout = out.decode('utf-8', 'replace')
+        rc = proc.returncode
+        reported = reported_rc(parse_messages(stdout))
+        if rc == 0 and reported:
+            rc = reported
+        return _Run(argv, rc, stdout, err.decode('utf-8', 'replace'), timed_out)
+
+    def run(self, command, mode='list', columns=None, checks=None):
+        """Run one command; return a DsmadmcResult (kind ok or empty) or raise DsmadmcError.
+
+        columns: names for comma/tab fields; checks: {field: helper} type checks (see
+        _parse.parse_output) that turn values of the wrong type into a 'garbled' error.
+        """
+        run = self._execute(command, mode)
+        messages = parse_messages(run.stdout)
+        kind = classify(run.rc, messages, run.timed_out)
+        if kind not in OK_KINDS:
+            raise self._error(kind, command, run, messages)
+        rows = []
+        if kind == 'ok':
+            try:
+                rows, messages = parse_output(run.stdout, mode, columns, checks)
+            except ParseError as exc:
+                raise self._error('garbled', command, run, messages, detail=str(exc))
+        return DsmadmcResult(self.server, self.mask(command), self.mask(run.argv), run.rc, kind,
+                             self.mask(rows), self.mask(messages), text=self.mask(run.stdout))
+
+    def run_routed(self, servers, command, mode='list', columns=None, checks=None):
+        """Route a command from this server (the hub) to others; one DsmadmcResult per target.
+
+        A target that failed gets a result whose error is a DsmadmcError (not raised), so the
+        others' rows still come back. Raises DsmadmcError only when the hub call itself failed.
+        Targets are reported in output order; a requested name with no output is reported as an
+        error unless the hub's ANR1697I count shows every target answered (a server group name).
+        """
+        targets = route_targets(servers)
+        routed_command = route(targets, command)
+        run = self._execute(routed_command, mode)
+        if run.timed_out:
+            raise self._error('timeout', routed_command, run, parse_messages(run.stdout))
+        try:
+            split = split_routed(run.stdout, targets)
+        except ParseError as exc:
+            raise self._error('garbled', routed_command, run, parse_messages(run.stdout), detail=str(exc))
+        if not split.routed:
+            messages = split.sections[0]['messages']
+            kind = classify(run.rc, messages)
+            detail = None if kind not in OK_KINDS else 'the reply has no command routing messages (ANR1687I)'
+            raise self._error('error' if kind in OK_KINDS else kind, routed_command, run, messages, detail=detail)
+        results = [self._section_result(section, routed_command, run, mode, columns, checks)
+                   for section in split.sections]
+        answered = set(section['server'].upper() for section in split.sections)
+        expected = split.summary['servers'] if split.summary else None
+        for name in targets:
+            if name.upper() not in answered and (expected is None or len(answered) < expected):
+                error = self._error('error', routed_command, run, [], server=name,
+                                    detail='the routed reply has no output for this server')
+                results.append(DsmadmcResult(name, error.command, error.argv, run.rc, 'error', [], [], error))
+        return results
+
+    def _section_result(self, section, command, run, mode, columns, checks):
+        kind = classify_section(section)
+        rows, detail = [], None
+        if kind == 'ok':
+            try:
+                rows = parse_output(section['text'], mode, columns, checks).rows
+            except ParseError as exc:
+                kind, detail = 'garbled', str(exc)
+        error = None
+        if kind not in OK_KINDS:
+            error = self._error(kind, command, run, section['messages'], server=section['server'], detail=detail)
+        rc = {'ok': 0, 'empty': 11}.get(kind, run.rc)
+        return DsmadmcResult(section['server'], self.mask(command), self.mask(run.argv), rc, kind,
+                             self.mask(rows), self.mask(section['messages']), error, self.mask(section['text']))
+
+    # -- errors
+
+    def _error(self, kind, command, run, messages, server=None, detail=None):
+        """A DsmadmcError with a message a person can act on; everything in it masked."""
+        head, hint = _KIND_TEXT[kind]
+        if server:
+            hint = _ROUTED_HINTS.get(kind, hint)
+        server = server or self.server
+        head = head.format(server=server or '(default stanza of dsm.opt)', command=command, timeout=self.timeout,
+                           admin=self.admin_id or 'the administrator of the credentials file', path=self.path)
+        where = []
+        for message in messages:
+            if message['id'] not in _FRAMING_IDS and message['id'] not in where:
+                where.append(message['id'])
+        if run.rc is not None:
+            named = run.rc in RC_NAMES and kind in ('error', 'not_authorized')   # server return codes
+            where.append('rc %s%s' % (run.rc, ', ' + RC_NAMES[run.rc] if named else ''))
+        text = head + (' (%s)' % ', '.join(where) if where else '')
+        detail = detail or _detail(kind, messages, run.stderr)
+        if detail:
+            text += ': ' + detail + ('' if detail[-1] in '.!?' else '.')
+        if hint:
+            text += ' ' + hint
+        return DsmadmcError(self.mask(text), kind, server=server, rc=run.rc, messages=self.mask(messages),
+                            command=self.mask(command), argv=self.mask(run.argv))
+
+
+def _detail(kind, messages, stderr):
+    """The most telling text for an error: the message that decided its kind, else an error
+    message, else a warning, else any message, else the last line of stderr."""
+    triggers = dict(_CONNECTION_KINDS).get(kind, frozenset())
+    tests = (lambda msg: msg['id'] in triggers, lambda msg: msg['severity'] in ('S', 'E'),
+             lambda msg: msg['severity'] == 'W', lambda msg: True)
+    for test in tests:
+        for message in messages:
+            if message['id'] not in _FRAMING_IDS and test(message):
+                return message['text']
+    lines = [line.strip() for line in (stderr or '').splitlines() if line.strip()]
+    return lines[-1] if lines else ''

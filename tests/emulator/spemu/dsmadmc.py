@@ -1,0 +1,495 @@
+"""The emulated ``dsmadmc``: options, dsm.sys/dsm.opt, sign-on, banner, faults, routing.
+
+``main(argv)`` behaves like the real administrative client in batch mode (server-facts.md
+§1): options first, then the command; everything (banner, ANR/ANS messages, data) goes to
+stdout (or -outfile); the exit status is the highest return code. Without a command it reads
+one command per line from standard input [DECIDED]. README.md "dsmadmc" lists every
+behaviour with its source.
+"""
+import dataclasses
+import getpass
+import io
+import os
+import re
+import sys
+import time
+
+from . import commands, engine, render, store
+
+# Option specs: capitals are the shortest abbreviation (server-facts.md §1); True: takes =value.
+OPTIONS = {
+    "ID": True, "PAssword": True, "SErvername": True, "DATAONLY": True, "COMMAdelimited": False,
+    "TABdelimited": False, "DISPLaymode": True, "OUTfile": True, "NOConfirm": False,
+    "ITEMCOMMIT": False, "ERRORLOGNAME": True, "OPTFILE": True, "TCPServeraddress": True,
+    "TCPPort": True, "CREDENTIALSFILE": True, "ALWAYSPrompt": False,
+}
+SYS_OPTIONS = ("SErvername", "COMMMethod", "TCPServeraddress", "TCPPort")
+RC_CONFIG = 12          # [DECIDED] exit status of ANS1217E / ANS1035S
+RC_AUTH = 137           # server-facts.md §1 capture
+RC_TCP = -50            # ANS1017E (server-facts.md §1); exit status 206 [DECIDED]
+COPYRIGHT = "(c) Copyright by IBM Corporation and other(s) 1990, 2023. All Rights Reserved."
+PROMPT = "Do you wish to proceed? (Yes (Y)/No (N))"
+MASK = "********"
+
+
+class Failure(Exception):
+    """The client stops: message lines already decided, and the return code."""
+
+    def __init__(self, rc, lines):
+        super().__init__(lines[0] if lines else "")
+        self.rc = rc
+        self.lines = lines
+
+
+@dataclasses.dataclass
+class Settings:
+    """The parsed command line."""
+    options: dict           # option spec -> value (True for flags)
+    command: str            # '' when none was given
+
+    def get(self, spec, default=None):
+        return self.options.get(spec, default)
+
+    @property
+    def dataonly(self):
+        return self.get("DATAONLY", "NO") == "YES"
+
+    @property
+    def mode(self):
+        """comma | tab | list | table | None (each command's own layout)."""
+        if self.get("COMMAdelimited"):
+            return "comma"
+        if self.get("TABdelimited"):
+            return "tab"
+        return {"LIST": "list", "TABLE": "table"}.get(self.get("DISPLaymode"))
+
+
+# ---------------------------------------------------------------- command line
+
+def _invalid(arg):
+    return Failure(commands.RC_SYNTAX, ["ANS1107E Invalid option/value: '%s'" % arg])
+
+
+def parse_argv(argv):
+    """Options (each '-NAME' or '-NAME=value') before the command words -> Settings."""
+    options, rest = {}, list(argv)
+    while rest and rest[0].startswith("-") and len(rest[0]) > 1:
+        arg = rest.pop(0)
+        name, equals, value = arg[1:].partition("=")
+        spec = next((s for s in OPTIONS if commands.keyword(name, s)), None)
+        if spec is None or OPTIONS[spec] != bool(equals) or (equals and not value):
+            raise _invalid(arg)
+        if spec == "DATAONLY":
+            value = value.upper()
+            if value not in ("YES", "NO"):
+                raise _invalid(arg)
+        if spec == "DISPLaymode":
+            value = next((c.upper() for c in ("LISt", "TABle") if commands.keyword(value, c)), None)
+            if value is None:
+                raise _invalid(arg)
+        options[spec] = value if equals else True
+    return Settings(options, " ".join(rest).strip())
+
+
+# ---------------------------------------------------------------- dsm.sys / dsm.opt
+
+def read_options_file(path):
+    """dsm.sys / dsm.opt -> list of (option, value); '*' and '#' start comments. Known option
+    names are normalised to their spec (abbreviations allowed), others upper-cased."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError:
+        raise Failure(RC_CONFIG, ["ANS1035S Options file '%s' could not be found, or it cannot be read." % path,
+                                  "ANS8023E Unable to establish session with server."]) from None
+    entries = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line[0] in "*#":
+            continue
+        name, _, value = line.partition(" ")
+        spec = next((s for s in SYS_OPTIONS if commands.keyword(name, s)), name.upper())
+        entries.append((spec, value.strip()))
+    return entries
+
+
+def stanzas(path):
+    """dsm.sys -> {SERVER NAME: {option: value}} in file order."""
+    found, current = {}, None
+    for spec, value in read_options_file(path):
+        if spec == "SErvername":
+            current = found.setdefault(value.upper(), {})
+        elif current is not None:
+            current[spec] = value
+    return found
+
+
+def select_server(settings, env):
+    """The dsm.sys stanza to use -> (server name, stanza). -se, else dsm.opt's SErvername,
+    else the first stanza; -tcpport picks the stanza with that port [DECIDED]."""
+    directory = env.get("DSM_DIR", "")
+    servers = stanzas(os.path.join(directory, "dsm.sys"))
+    optfile = settings.get("OPTFILE") or env.get("DSM_CONFIG") or os.path.join(directory, "dsm.opt")
+    default = None
+    if os.path.exists(optfile) or settings.get("OPTFILE"):
+        default = next((v for k, v in read_options_file(optfile) if k == "SErvername"), None)
+    name = (settings.get("SErvername") or default or next(iter(servers), "")).upper()
+    if name not in servers:
+        raise Failure(RC_CONFIG, ["ANS1217E Server name not found in System Options File",
+                                  "ANS8023E Unable to establish session with server."])
+    port = settings.get("TCPPort")
+    if port:
+        name = next((n for n, s in servers.items() if s.get("TCPPort") == port), None)
+        if name is None:
+            raise Failure(RC_TCP, tcp_failure())
+    return name, servers[name]
+
+
+def tcp_failure():
+    return ["ANS1017E Session rejected: TCP/IP connection failure.",
+            "ANS8023E Unable to establish session with server."]
+
+
+def auth_failure():
+    return ["ANS1051I Invalid user id or password"] * 3 + ["ANS8023E Unable to establish session with server."]
+
+
+# ---------------------------------------------------------------- credentials
+
+class Input:
+    """Lines of standard input (password, confirmations, commands), read on demand."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def interactive(self):
+        return hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def line(self, prompt=None, secret=False):
+        if prompt and self.interactive():
+            if secret:
+                return getpass.getpass(prompt)
+            sys.stdout.write(prompt)
+            sys.stdout.flush()
+        return self.stream.readline().rstrip("\r\n")
+
+
+def read_credentials_file(path):
+    """[DECIDED format] lines 'id=NAME' and 'password=SECRET'; '#' comments."""
+    values = {}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                line = line.strip()
+                if line and not line.startswith("#") and "=" in line:
+                    key, value = line.split("=", 1)
+                    values[key.strip().lower()] = value.strip()
+    except OSError:
+        raise Failure(RC_CONFIG, ["ANS1035S Options file '%s' could not be found, or it cannot be read." % path,
+                                  "ANS8023E Unable to establish session with server."]) from None
+    return values.get("id"), values.get("password")
+
+
+def credentials(settings, stdin):
+    """(admin id, password): -id/-password, else -credentialsfile, else read from standard
+    input (prompted only on a terminal; nothing printed otherwise [DECIDED])."""
+    admin, password = settings.get("ID"), settings.get("PAssword")
+    if settings.get("CREDENTIALSFILE") and (admin is None or password is None):
+        file_admin, file_password = read_credentials_file(settings.get("CREDENTIALSFILE"))
+        admin = admin or file_admin
+        password = password if password is not None else file_password
+    if admin is None:
+        admin = stdin.line("Enter your user id:  ")
+    if password is None:
+        password = stdin.line("Enter your password:  ", secret=True)
+    return admin.upper(), password
+
+
+def mask(text, password):
+    """The command as logged and echoed: PASSWORD=x values, the password of REGISTER/UPDATE
+    ADMIN|NODE, and the session's own password (4 characters or more) become ********."""
+    text = re.sub(r"(?i)\b(PASSW\w*\s*=\s*)(\S+)", r"\1" + MASK, text)
+    text = re.sub(r"(?i)^(\s*(?:REG\w*|UPD\w*)\s+(?:A\w*|N\w*)\s+\S+\s+)(\S+)", r"\1" + MASK, text)
+    if password and len(password) >= 4:
+        text = text.replace(password, MASK)
+    return text
+
+
+# ---------------------------------------------------------------- faults and banner
+
+def wait_for_faults(home, name):
+    """slow=S: answer S seconds late; hang: never answer. Returns the remaining faults."""
+    faults = store.faults(home, name)
+    if "hang" in faults:
+        while True:
+            time.sleep(3600)
+    if "slow" in faults:
+        time.sleep(float(faults["slow"]))
+    return faults
+
+
+def garble(line):
+    """[DECIDED] deterministic corruption of one data line."""
+    half = len(line) // 2
+    return line[:half] + "~#~" + line[half:][::-1]
+
+
+def product(info):
+    version = (info["VERSION"], info["RELEASE"], info["LEVEL"])
+    if version >= (8, 1, 21):
+        return "IBM Storage Protect"
+    if version >= (8, 1, 0):
+        return "IBM Spectrum Protect"
+    return "IBM Tivoli Storage Manager"
+
+
+def client_banner(info):
+    return [product(info),
+            "Command Line Administrative Interface - Version %d, Release %d, Level %d.%d" % (
+                info["VERSION"], info["RELEASE"], info["LEVEL"], info["SUBLEVEL"]),
+            COPYRIGHT, ""]
+
+
+def session_banner(info, now, last_access):
+    return ["Session established with server %s: %s" % (info["NAME"], info["PLATFORM"]),
+            "  Server Version %d, Release %d, Level %d.%03d" % (
+                info["VERSION"], info["RELEASE"], info["LEVEL"], info["SUBLEVEL"]),
+            "  Server date/time: %s  Last access: %s" % (render.date_time(store.fmt_ts(now)),
+                                                         render.date_time(last_access)), ""]
+
+
+# ---------------------------------------------------------------- one server session
+
+class Session:
+    """An administrator signed on to one emulated server (its Admin session in SESSIONS)."""
+
+    def __init__(self, home, name):
+        self.home, self.name = home, name
+        engine.catch_up(home, name)
+        self.conn = store.open_server(home, name)
+        self.info = engine.server_info(self.conn)
+        self.session_id = None
+        self.admin, self.privileges = None, set()
+
+    def authenticate(self, admin, password, faults):
+        row = self.conn.execute("SELECT * FROM ADMINS WHERE ADMIN_NAME=?", (admin,)).fetchone()
+        if "auth" in faults or row is None or row["PASSWORD"] != password or row["LOCKED"] == "YES":
+            return False
+        self.admin = admin
+        self.privileges = {p.strip().upper() for p in (row["PRIVCLASS"] or "").split(",") if p.strip()}
+        return True
+
+    def last_access(self, now):
+        row = self.conn.execute(
+            "SELECT MAX(DATE_TIME) FROM ACTLOG WHERE MSGNO=2017 AND MESSAGE LIKE ?",
+            ("ANR2017I Administrator %s issued command:%%" % self.admin,)).fetchone()
+        return row[0] or store.fmt_ts(now)
+
+    def start(self, command_masked):
+        """Open the Admin session and log the command (ANR2017I); returns the last access."""
+        now = store.now(self.home)
+        last = self.last_access(now)
+        comm = "SSL" if (self.info["VERSION"], self.info["RELEASE"], self.info["LEVEL"]) >= (8, 1, 2) else "Tcp/Ip"
+        self.session_id = engine.admin_session(self.conn, now, self.admin, "Linux x86-64", comm)
+        engine.log_command(self.conn, now, self.admin, self.session_id, command_masked)
+        return now, last
+
+    def run(self, command, confirm):
+        ctx = commands.Context(self.home, self.name, self.conn, self.admin, self.privileges,
+                               self.session_id, confirm, engine.jobs_supported(self.conn))
+        return commands.execute(ctx, command)
+
+    def finish(self):
+        """The command is done: its Admin session ends."""
+        number, self.session_id = self.session_id, None
+        if number is not None:
+            engine.end_admin_session(self.conn, store.now(self.home), number)
+
+    def close(self):
+        try:
+            self.finish()
+        finally:
+            self.conn.close()
+
+
+# ---------------------------------------------------------------- routing
+
+def route(home, hub, targets, command, password, confirm):
+    """Command routing from `hub` (server-facts.md §1) -> (highest rc, [(item, garbled)])."""
+    names = store.server_names(home) if hub.info["ROLE"] == "hub" else [hub.name]
+    counts, highest = [0, 0, 0], 0
+    parts = [("ANR1699I Resolved %s to %d server(s) - issuing command %s against server(s)."
+              % (",".join(targets), len(targets), command), False)]
+    for target in targets:
+        parts.append(("ANR1687I Output for command '%s' issued against server %s follows:" % (command, target), False))
+        if target == hub.name:
+            reply, garbled = hub.run(command, confirm), "garble" in store.faults(home, target)
+        elif target in names:
+            reply, garbled = _routed(home, target, hub.admin, password, command, confirm)
+        else:
+            reply, garbled = commands.Reply(commands.RC_ERROR, [
+                "ANR1651E Server information for %s is not available." % target]), False
+        parts.extend((item, garbled) for item in reply.items)
+        parts.append(("ANR1688I Output for command '%s' issued against server %s completed." % (command, target), False))
+        if reply.rc == commands.RC_OK:
+            counts[0] += 1
+            text = "ANR1694I Server %s processed command '%s' and completed successfully."
+        elif reply.rc == commands.RC_NOTFOUND:
+            counts[1] += 1
+            text = "ANR1695W Server %s processed command '%s' but completed with warnings."
+        else:
+            counts[2] += 1
+            text = "ANR1696E Server %s processed command '%s' but completed with errors."
+        parts.append((text % (target, command), False))
+        highest = max(highest, reply.rc)
+    parts.append(("ANR1697I Command '%s' processed by %d server(s):  %d successful, %d with warnings, "
+                  "and %d with errors." % (command, len(targets), *counts), False))
+    return highest, parts
+
+
+def _routed(home, target, admin, password, command, confirm):
+    """One routing target: its faults, sign-on and answer -> (Reply, garble)."""
+    faults = wait_for_faults(home, target)
+    if "down" in faults:
+        return commands.Reply(commands.RC_ERROR, [
+            "ANR8214E Session open with 127.0.0.1 failed due to connection refusal."]), False
+    session = Session(home, target)
+    try:
+        if not session.authenticate(admin, password, faults):
+            return commands.Reply(commands.RC_ERROR, [
+                "ANR0425W Session refused for administrator %s - invalid password submitted." % admin]), False
+        session.start(mask(command, password))
+        return session.run(command, confirm), "garble" in faults
+    finally:
+        session.close()
+
+
+# ---------------------------------------------------------------- main
+
+class Output:
+    """Where the client writes: stdout, or the -outfile file [DECIDED: all of it]."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, lines):
+        for line in lines:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def exit_status(rc):
+    return rc & 0xFF
+
+
+def _run_command(session, settings, text, password, stdin, out, faults):
+    """One command: ANS8000I, its answer, ANS8001I. Returns its return code."""
+    def confirm():
+        if settings.get("NOConfirm"):
+            return True
+        out.write([PROMPT])
+        return stdin.line().strip().upper() in ("Y", "YES")
+
+    if not settings.dataonly:
+        out.write(["ANS8000I Server command: '%s'." % mask(text, password)])
+    routed = commands.split_route(text)
+    if routed:
+        rc, parts = route(session.home, session, routed[0], routed[1], password, confirm)
+    else:
+        reply = session.run(text, confirm)
+        rc, parts = reply.rc, [(item, "garble" in faults) for item in reply.items]
+    for item, garbled in parts:
+        out.write(render.render([item], settings.mode, settings.dataonly, garble if garbled else None))
+    if rc:
+        out.write(["ANS8001I Return code %d." % rc])
+    return rc
+
+
+def find_home(env):
+    """The emulator home: $SPEMU_HOME (set by the bin/dsmadmc launcher), else $DSM_DIR."""
+    home = env.get("SPEMU_HOME") or env.get("DSM_DIR")
+    if home and os.path.exists(os.path.join(store.state_dir(home), "home.db")):
+        return store.home_from_env(home)
+    return None
+
+
+def _session_main(settings, env, stdin, out):
+    name, _stanza = select_server(settings, env)
+    home = find_home(env)
+    if home is None or name not in store.server_names(home):
+        raise Failure(RC_TCP, tcp_failure())
+    faults = wait_for_faults(home, name)
+    session = Session(home, name)
+    try:
+        if not settings.dataonly:
+            out.write(client_banner(session.info))
+        admin, password = credentials(settings, stdin)
+        if "down" in faults:
+            raise Failure(RC_TCP, tcp_failure())
+        if not session.authenticate(admin, password, faults):
+            raise Failure(RC_AUTH, auth_failure())
+        texts = [settings.command] if settings.command else _stdin_commands(stdin)
+        highest = 0
+        for index, text in enumerate(texts):
+            now, last = session.start(mask(text, password))
+            if index == 0 and not settings.dataonly:
+                out.write(session_banner(session.info, now, last))
+            try:
+                highest = max(highest, _run_command(session, settings, text, password, stdin, out, faults))
+            finally:
+                session.finish()
+        return highest
+    finally:
+        session.close()
+
+
+def _stdin_commands(stdin):
+    """[DECIDED] no command on the command line: one command per input line, until EOF or QUIT."""
+    while True:
+        line = stdin.stream.readline()
+        if not line or line.strip().upper() == "QUIT":
+            return
+        if line.strip():
+            yield line.strip()
+
+
+def main(argv=None, stdin=None, stdout=None, env=None):
+    """Run the emulated dsmadmc; returns the exit status (highest return code)."""
+    argv = sys.argv[1:] if argv is None else argv
+    env = os.environ if env is None else env
+    out = Output(stdout or sys.stdout)
+    stdin = Input(stdin or sys.stdin)
+    settings = None
+    try:
+        settings = parse_argv(argv)
+        if settings.get("OUTfile"):
+            out = Output(open(settings.get("OUTfile"), "w", encoding="utf-8"))  # pylint: disable=consider-using-with
+        rc = _session_main(settings, env, stdin, out)
+        if not settings.dataonly:
+            out.write(["ANS8002I Highest return code was %d." % rc])
+    except Failure as failure:
+        # [DECIDED] a failed sign-on ends like the capture (ANS8002I) even with -dataonly=yes
+        out.write(failure.lines + ["ANS8002I Highest return code was %d." % failure.rc])
+        rc = failure.rc
+    finally:
+        if out.stream not in (sys.stdout, stdout):
+            out.stream.close()
+    return exit_status(rc)
+
+
+def home_env(home):
+    """The environment `spemu init` tells a shell to use for a home (without PATH)."""
+    return {"SPEMU_HOME": home, "DSM_DIR": home, "DSM_CONFIG": os.path.join(home, "dsm.opt")}
+
+
+def invoke(argv, home=None, input_text="", env=None):
+    """Run dsmadmc in-process (tests, connector unit tests) -> (exit status, output text).
+    home: an emulator home (sets SPEMU_HOME, DSM_DIR, DSM_CONFIG); env: more variables."""
+    variables = dict(home_env(home) if home else {}, **(env or {}))
+    output = io.StringIO()
+    status = main(list(argv), stdin=io.StringIO(input_text), stdout=output, env=variables)
+    return status, output.getvalue()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
