@@ -44,7 +44,6 @@ _PAGER_RE = re.compile(r'^more\.\.\.\s+\(<ENTER> to continue')
 # Version 8, Release 1, Level 12.000"; "Server Version 8, ..."): not data in any mode.
 _TITLE_RE = re.compile(r'^\s*(?:[^:]*\s)?Version \d+, Release \d+, Level \d+(?:\.\d+)?\s*$')
 _CONTROL_RE = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
-_LABEL_RE = re.compile(r'^(?P<indent>\s*)(?P<label>[^:\s][^:]*?)\s*:\s*(?P<value>.*?)\s*$')
 _DASHES_RE = re.compile(r'^\s*-+(?:\s+-+)*\s*$')
 
 
@@ -95,21 +94,29 @@ def _scan(text, strict=True):
     entries = []
     leading = True
     session_seen = False
-    for lineno, line in enumerate((text or '').split('\n'), 1):
-        line = _PROMPT_RE.sub('', line.rstrip('\r'))
-        if strict and _CONTROL_RE.search(line):
-            raise ParseError('control characters in the output (garbled)', lineno, line)
-        if not line.strip() or _TITLE_RE.match(line):
+    text = text or ''
+    if strict:
+        bad = _CONTROL_RE.search(text.replace('\r', ''))
+        if bad is not None:   # find the line only when there is one (the common case has none)
+            for lineno, line in enumerate(text.split('\n'), 1):
+                if _CONTROL_RE.search(line.rstrip('\r')):
+                    raise ParseError('control characters in the output (garbled)', lineno, line)
+    prompts = 'Enter your ' in text
+    for lineno, line in enumerate(text.split('\n'), 1):
+        line = line.rstrip('\r')
+        if prompts:
+            line = _PROMPT_RE.sub('', line)
+        if not line.strip() or ('Version ' in line and _TITLE_RE.match(line)):
             entries.append((lineno, 'blank', line, None))
             continue
-        if _PAGER_RE.match(line):
+        if line.startswith('more...') and _PAGER_RE.match(line):
             continue
         if leading and _BANNER_RE.match(line):
             banner_detail = line[0].isspace()
             if not banner_detail or session_seen:
                 session_seen = session_seen or line.startswith('Session established')
                 continue
-        message = match_message(line)
+        message = match_message(line) if line[3:7].isdigit() else None
         if message is not None:
             entries.append((lineno, 'message', line, message))
             continue
@@ -138,21 +145,19 @@ def parse_list(text):
                 messages.append(message)
             record = last_label = None
             continue
-        indent = len(line) - len(line.lstrip())
-        if last_label is not None and indent > colon_col:
-            joined = (record[last_label] + ' ' + line.strip()).strip()
-            record[last_label] = joined
+        if last_label is not None and len(line) - len(line.lstrip()) > colon_col:
+            record[last_label] = (record[last_label] + ' ' + line.strip()).strip()
             continue
-        match = _LABEL_RE.match(line)
-        if match is None:
+        head, colon, value = line.partition(':')
+        label = head.strip()
+        if not colon or not label:
             raise ParseError('not a "Label: value" line in list output', lineno, line)
-        label = match.group('label')
         if record is None or label in record:
             record = {}
             rows.append(record)
-        record[label] = match.group('value')
+        record[label] = value.strip()
         last_label = label
-        colon_col = line.index(':', len(match.group('indent')) + len(label))
+        colon_col = len(head)
     return Parsed(rows, messages)
 
 
