@@ -70,7 +70,7 @@ def floor_list(text):
                 records.append(record)
             record = {}
             continue
-        label, _, value = line.partition(":")
+        label, _colon, value = line.partition(":")
         record[label.strip()] = value.strip()
     if record:
         records.append(record)
@@ -79,7 +79,7 @@ def floor_list(text):
 
 def best(func, arg, repeat=5):
     times = []
-    for _ in range(repeat):
+    for _round in range(repeat):
         start = time.perf_counter()
         func(arg)
         times.append(time.perf_counter() - start)
@@ -106,11 +106,11 @@ def fleet_read():
             "-displaymode=list", targets + ": QUERY STATUS"]
     env["PYTHONPATH"] = os.path.join(ROOT, "build", "collections")
 
-    def run_module(_):
+    def run_module(_unused):
         proc = subprocess.run(module, input=args, env=env, capture_output=True, text=True, check=False)
         assert '"tasks"' in proc.stdout, proc.stdout + proc.stderr
 
-    def run_call(_):
+    def run_call(_unused):
         proc = subprocess.run(call, input="passw0rd\n", env=env, capture_output=True, text=True, check=False)
         assert "ANR1697I" in proc.stdout, proc.stdout
 
@@ -138,8 +138,8 @@ def main():
     for name, measured, baseline, target in results:
         ratio = measured / baseline
         missed += ratio > target
-        print("%-44s %9.4fs %9.4fs %6.2fx %6.1fx %s" % (name, measured, baseline, ratio, target,
-                                                         "ok" if ratio <= target else "MISSED"))
+        verdict = "ok" if ratio <= target else "MISSED"
+        print("%-44s %9.4fs %9.4fs %6.2fx %6.1fx %s" % (name, measured, baseline, ratio, target, verdict))
     return 1 if missed else 0
 
 

@@ -1,0 +1,154 @@
+"""sp_task_info's main() against a stand-in dsmadmc that prints what a real 8.1.21 server prints.
+
+The stand-in answers each command with canned real-format output (no emulator), so these tests pin
+the module to the real client's formats: list mode, ANR2034E with return code 11, unknown fields.
+"""
+import json
+import os
+import stat
+import textwrap
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.spectrum_protect.operations.plugins.modules import sp_task_info
+
+FAKE = textwrap.dedent('''\
+    #!{python}
+    import json, sys
+    argv = sys.argv[1:]
+    command = argv[-1]
+    with open({log!r}, "a") as log:
+        log.write(json.dumps({{"argv": argv, "stdin": sys.stdin.read()}}) + "\\n")
+    if command == "QUERY STATUS":
+        print("Storage Management Server for Linux/x86_64 - Version 8, Release 1, Level 21.000")
+        print("")
+        print("                      Server Name: TSM8")
+        print("            Server Restart Date/Time: 04/20/2024 08:00:00")
+    elif "FROM SESSIONS" in command:
+        print("      SESSION_ID: 36775")
+        print("      START_TIME: 2024-04-22 09:00:00.000000")
+        print("      COMMMETHOD: SSL")
+        print("           STATE: MediaW")
+        print("    WAIT_SECONDS: 310")
+        print("      BYTES_SENT: 19251")
+        print("  BYTES_RECEIVED: 1024")
+        print("    SESSION_TYPE: Node")
+        print(" CLIENT_PLATFORM: Linux x86-64")
+        print("     CLIENT_NAME: DEMO")
+        print("  NEW_8126_FIELD: kept")
+        print("     SERVER_TIME: 2024-04-22 09:38:27.000000")
+    elif "FROM PROCESSES" in command:
+        print("ANR2034E SELECT: No match found using this criteria.")
+        print("ANS8001I Return code 11.")
+        sys.exit(11)
+    elif "FROM SUMMARY_EXTENDED" in command:
+        print("   START_TIME: 2024-04-22 01:00:00.000000")
+        print("     END_TIME: 2024-04-22 02:00:00.000000")
+        print("     ACTIVITY: EXPIRATION")
+        print("       NUMBER: 1")
+        print("   SUCCESSFUL: YES")
+        print("")
+        print("   START_TIME: 2024-04-22 03:00:00.000000")
+        print("     END_TIME: 2024-04-22 03:10:00.000000")
+        print("     ACTIVITY: BACKUP")
+        print("       NUMBER: 36700")
+        print("       ENTITY: DEMO")
+        print("   SUCCESSFUL: NO")
+    elif command.startswith("QUERY JOB"):
+        print("          Job Id: 12")
+        print("     Peer Job Id:")
+        print("        Job Type: Retention Set Copy")
+        print("        Job Name: RETSET_41")
+        print(" Begin Date/Time: 04/22/2024 08:00:00")
+        print("   End Date/Time:")
+        print("          Status: INTERRUPTED")
+    elif "FROM ACTLOG" in command:
+        print("   DATE_TIME: 2024-04-22 01:30:00.000000")
+        print("       MSGNO: 2841")
+        print("    SEVERITY: W")
+        print("     MESSAGE: ANR2841W Server is NOT IN COMPLIANCE with license terms. (PROCESS: 1)")
+        print("  ORIGINATOR: SERVER")
+        print("     SESSION:")
+        print("     PROCESS: 1")
+    else:
+        print("ANR2000E Unknown command - %s." % command)
+        print("ANS8001I Return code 2.")
+        sys.exit(2)
+''')
+
+
+@pytest.fixture
+def fake(tmp_path):
+    log = tmp_path / "calls.jsonl"
+    path = tmp_path / "dsmadmc"
+    import sys
+    path.write_text(FAKE.format(python=sys.executable, log=str(log)))
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return {"path": str(path), "log": log}
+
+
+def run(capfd, args):
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            sp_task_info.main()
+    out, err = capfd.readouterr()
+    return json.loads(out)
+
+
+def calls(fake):
+    return [json.loads(line) for line in fake["log"].read_text().splitlines()]
+
+
+def test_reads_real_formats(fake, capfd):
+    result = run(capfd, {"dsmadmc_path": fake["path"], "admin_id": "ADMIN", "password": "s3cret",
+                         "server": "TSM8"})
+    assert not result.get("failed"), result
+    tasks = dict(((t["type"], t["id"]), t) for t in result["tasks"])
+    session = tasks[("session", 36775)]
+    assert session["state"] == "Media wait" and session["wait_seconds"] == 310
+    assert session["duration_seconds"] == 38 * 60 + 27
+    assert session["raw"]["NEW_8126_FIELD"] == "kept"
+    assert tasks[("process", 1)]["state"] == "Warning"          # logged ANR2841W while it ran
+    assert tasks[("session", 36700)]["state"] == "Failed"
+    assert tasks[("job", 12)]["state"] == "Interrupted"
+    assert result["summary"] == {"successful": 0, "warning": 1, "failed": 1,
+                                 "active": {"session": 1, "process": 0, "job": 1}}
+    assert result["servers"] == [{"name": "TSM8", "version": "8.1.21", "jobs_supported": True,
+                                  "reachable": True, "error": None, "summary": result["summary"]}]
+    assert result["changed"] is False
+
+
+def test_password_only_on_stdin_and_argv_as_documented(fake, capfd):
+    result = run(capfd, {"dsmadmc_path": fake["path"], "admin_id": "ADMIN", "password": "s3cret",
+                         "server": "TSM8"})
+    seen = calls(fake)
+    assert len(seen) == len(result["commands"]) == 6
+    for call in seen:
+        assert call["stdin"] == "s3cret\n"
+        assert not any("s3cret" in a for a in call["argv"])
+        assert call["argv"][:5] == ["-se=TSM8", "-id=ADMIN", "-dataonly=yes", "-noconfirm", "-displaymode=list"]
+    assert "s3cret" not in json.dumps(result)
+
+
+def test_check_mode_runs_the_same_queries(fake, capfd):
+    result = run(capfd, {"dsmadmc_path": fake["path"], "admin_id": "ADMIN", "password": "s3cret",
+                         "_ansible_check_mode": True, "types": ["job"], "scope": "active"})
+    assert [t["id"] for t in result["tasks"]] == [12]
+    assert [c["argv"][-1] for c in calls(fake)] == ["QUERY STATUS", "QUERY JOB STATUS=ANY"]
+
+
+@pytest.mark.parametrize("option,value,words", [
+    ("states", ["Snoozing"], ["states", "Snoozing"]),
+    ("since", "a while", ["since", "a while"]),
+    ("activity_log_limit", -1, ["activity_log_limit", "-1"]),
+    ("route_to", ["SPOKE1 CANCEL"], ["route_to", "SPOKE1 CANCEL"]),
+])
+def test_bad_input_fails_before_or_without_harm(fake, capfd, option, value, words):
+    result = run(capfd, {"dsmadmc_path": fake["path"], "admin_id": "ADMIN", "password": "s3cret",
+                         option: value})
+    assert result["failed"] is True
+    for word in words:
+        assert word in result["msg"]
+    assert not os.path.exists(str(fake["log"])) or all(
+        "CANCEL" not in c["argv"][-1] for c in calls(fake))
