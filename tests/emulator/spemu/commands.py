@@ -370,7 +370,7 @@ def query_status(ctx, name, words):
               ("Availability", status["AVAILABILITY"] or ""),
               ("Activity Log Retention", "%s Day(s)" % status["ACTLOGRETENTION"]),
               ("Activity Summary Retention Period", "%s Day(s)" % status["SUMMARYRETENTION"])]
-    table = render.Table([C(label) for label, _ in fields], [[value for _, value in fields]], "list")
+    table = render.Table([C(label) for label, _value in fields], [[value for _label, value in fields]], "list")
     return Reply(RC_OK, [status_header(info), "", table])
 
 
@@ -382,7 +382,7 @@ def _outcome(outcome):
 
 def _positional(name, words, count=1):
     """Positional parameters of an action; the first one is required."""
-    values, _ = parse_params(name, words, {}, count)
+    values = parse_params(name, words, {}, count)[0]
     if values[0] is None:
         raise CommandError(RC_SYNTAX, "ANR2022E %s: One or more parameters are missing." % name)
     return values

@@ -66,8 +66,11 @@ class Settings:
 
 # ---------------------------------------------------------------- command line
 
-def _invalid(arg):
-    return Failure(commands.RC_SYNTAX, ["ANS1107E Invalid option/value: '%s'" % arg])
+def _invalid(arg, known=True):
+    """ANS1107E; the value of an unknown option (a mistyped -password=?) is not shown."""
+    name, equals, _value = arg.partition("=")
+    shown = arg if known or not equals else name + "=" + MASK
+    return Failure(commands.RC_SYNTAX, ["ANS1107E Invalid option/value: '%s'" % shown])
 
 
 def parse_argv(argv):
@@ -77,7 +80,9 @@ def parse_argv(argv):
         arg = rest.pop(0)
         name, equals, value = arg[1:].partition("=")
         spec = next((s for s in OPTIONS if commands.keyword(name, s)), None)
-        if spec is None or OPTIONS[spec] != bool(equals) or (equals and not value):
+        if spec is None:
+            raise _invalid(arg, known=False)
+        if OPTIONS[spec] != bool(equals) or (equals and not value):
             raise _invalid(arg)
         if spec == "DATAONLY":
             value = value.upper()
@@ -107,7 +112,7 @@ def read_options_file(path):
         line = line.strip()
         if not line or line[0] in "*#":
             continue
-        name, _, value = line.partition(" ")
+        name, _blank, value = line.partition(" ")
         spec = next((s for s in SYS_OPTIONS if commands.keyword(name, s)), name.upper())
         entries.append((spec, value.strip()))
     return entries
@@ -371,11 +376,19 @@ class Output:
 
     def __init__(self, stream):
         self.stream = stream
+        self.gone = False
 
     def write(self, lines):
-        for line in lines:
-            self.stream.write(line + "\n")
-        self.stream.flush()
+        """Write lines; a reader that went away (dsmadmc ... | head) ends the output quietly."""
+        if self.gone:
+            return
+        try:
+            for line in lines:
+                self.stream.write(line + "\n")
+            self.stream.flush()
+        except BrokenPipeError:
+            self.gone = True
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
 
 
 def exit_status(rc):

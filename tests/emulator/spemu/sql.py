@@ -43,7 +43,7 @@ KEYWORDS = {
     "ALL", "UNION", "EXCEPT", "INTERSECT", "JOIN", "LEFT", "RIGHT", "INNER", "OUTER", "CROSS",
     "FULL", "ESCAPE", "EXISTS", "LIMIT", "OFFSET", "ASC", "DESC", "WITH", "FETCH", "FIRST",
 }
-ARITHMETIC = {"+", "-", "*", "/", "||"}
+ARITHMETIC = frozenset(("+", "-", "*", "/", "||"))
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)

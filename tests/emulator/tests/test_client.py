@@ -74,11 +74,13 @@ def test_default_server_comes_from_dsm_opt_or_optfile(home, tmp_path):
     assert data(home, "q sess 50", env={"DSM_CONFIG": str(optfile)})[0] == 0
 
 
-@pytest.mark.parametrize("option", ["-foo", "-p=x", "-dataonly", "-dataonly=maybe", "-noconfirm=yes",
-                                    "-displaymode=wide", "-id="])
-def test_invalid_options(home, option):
+@pytest.mark.parametrize("option, shown", [
+    ("-foo", "-foo"), ("-p=x", "-p=********"), ("-pasword=passw0rd", "-pasword=********"),
+    ("-dataonly", "-dataonly"), ("-dataonly=maybe", "-dataonly=maybe"), ("-noconfirm=yes", "-noconfirm=yes"),
+    ("-displaymode=wide", "-displaymode=wide"), ("-id=", "-id=")])
+def test_invalid_options(home, option, shown):
     status, output = run(home, *AUTH, option, "q sess")
-    assert output.splitlines() == ["ANS1107E Invalid option/value: '%s'" % option,
+    assert output.splitlines() == ["ANS1107E Invalid option/value: '%s'" % shown,
                                    "ANS8002I Highest return code was 3."]
     assert status == 3
 
@@ -272,3 +274,28 @@ def test_program_hangs_until_killed(real_home):
     with pytest.raises(subprocess.TimeoutExpired) as expired:
         dsmadmc_process(real_home, "-id=admin", "-pa=passw0rd", "q sess", timeout=1.5)
     assert not expired.value.stdout
+
+
+def test_many_programs_at_once_each_get_their_own_session(real_home):
+    home, env = real_home
+    argv = [os.path.join(home, "bin", "dsmadmc"), "-id=admin", "-pa=passw0rd", "-dataonly=yes", "-comma"]
+    processes = [subprocess.Popen(argv + ["q sess type=admin"], stdout=subprocess.PIPE, text=True, env=env)
+                 for _number in range(6)]
+    outputs = [process.communicate(timeout=60)[0] for process in processes]
+    assert [process.returncode for process in processes] == [0] * 6
+    own = {line.split(",")[0] for output in outputs for line in output.splitlines()}
+    assert len(own) >= 6
+    result = dsmadmc_process(real_home, "-id=admin", "-pa=passw0rd", "-dataonly=yes", "-comma",
+                             "select count(*) from actlog where msgno=2017")
+    assert result.stdout == "7\n"
+
+
+def test_program_whose_reader_goes_away_ends_quietly(real_home):
+    home, env = real_home
+    big = "select a.*, b.* from columns a, columns b"     # far more than a pipe buffer holds
+    process = subprocess.Popen([os.path.join(home, "bin", "dsmadmc"), "-id=admin", "-pa=passw0rd", "-comma", big],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert process.stdout.readline() == b"IBM Storage Protect\n"
+    process.stdout.close()
+    assert process.wait(timeout=60) == 0 and process.stderr.read() == b""
+    process.stderr.close()

@@ -151,8 +151,8 @@ def test_query_process_before_8_1_12_has_no_job_columns(home):
     assert lines == ["40\tMigration\tMoving"]
 
 
-@pytest.mark.parametrize("options, numbers", [("31", ["31"]), ("desc=migr*", ["30"]),
-                                               ("status=*moved*", ["30"]), ("description=Retention*", ["32"])])
+@pytest.mark.parametrize("options, numbers", [
+    ("31", ["31"]), ("desc=migr*", ["30"]), ("status=*moved*", ["30"]), ("description=Retention*", ["32"])])
 def test_query_process_filters(home, options, numbers):
     _status, lines = run(home, "q proc " + options, "-comma")
     assert [row[0] for row in fields(lines)] == numbers
