@@ -16,6 +16,11 @@ import fnmatch
 import re
 from datetime import datetime, timedelta
 
+from ansible_collections.spectrum_protect.operations.plugins.module_utils._dsmadmc import (
+    Dsmadmc,
+    DsmadmcError,
+    route_targets,
+)
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._parse import (
     parse_bytes,
     parse_timestamp,
@@ -338,6 +343,7 @@ ACTLOG_SQL = ('SELECT DATE_TIME, MSGNO, SEVERITY, MESSAGE, ORIGINATOR, SESSION, 
               ' WHERE DATE_TIME >= CURRENT_TIMESTAMP - %d SECONDS')
 ACTLOG_PROBLEMS = " AND SEVERITY IN ('W','E','S')"
 JOBS_COMMAND = 'QUERY JOB STATUS=ANY'
+TIME_SQL = 'SELECT CURRENT_TIMESTAMP AS SERVER_TIME FROM STATUS'
 
 
 def server_version(text):
@@ -358,9 +364,6 @@ class TaskReader:
     """
 
     def __init__(self, module, client=None):
-        from ansible_collections.spectrum_protect.operations.plugins.module_utils._dsmadmc import (
-            Dsmadmc,
-        )
         self.module = module
         self.params = module.params
         self.client = client or Dsmadmc.from_module(module)
@@ -393,9 +396,6 @@ class TaskReader:
     def run(self, command, targets=None, first=False):
         """Run a query on every live target (or on `targets`); return {server key: DsmadmcResult}
         of those that answered. `first`: the query that decides whether a target can be read."""
-        from ansible_collections.spectrum_protect.operations.plugins.module_utils._dsmadmc import (
-            DsmadmcError,
-        )
         answered = {}
         if self.route_to is None:
             self.commands.append(command)
@@ -424,9 +424,6 @@ class TaskReader:
     # -- the steps
 
     def read_status(self):
-        from ansible_collections.spectrum_protect.operations.plugins.module_utils._dsmadmc import (
-            DsmadmcError, route_targets,
-        )
         if self.route_to is None:
             try:
                 result = self.client.run('QUERY STATUS')
@@ -484,13 +481,17 @@ class TaskReader:
             tasks += [task for task in self._convert(
                 key, 'SELECT ... FROM SUMMARY_EXTENDED',
                 lambda: [completed_task(key, row, logs.get(key) or ActivityLog([]))]) if task['type'] in types]
+        children = {}   # (server, job) -> its processes, for a job's activity log
+        for task in tasks:
+            if task['type'] == 'process' and task['job_id'] is not None:
+                children.setdefault((task['server'], task['job_id']), set()).add(task['id'])
         tasks = [t for t in tasks if visible(t) and _in_scope(t, scope)
                  and within(t, since, self.now.get(t['server']))]
         tasks = select(tasks, ids=params['ids'], states=params['states'], client_name=params['client_name'],
                        session_type=params['session_type'], description=params['description'],
                        job_id=params['job_id'])
         if params['activity_log']:
-            self._attach_messages(tasks, logs)
+            self._attach_messages(tasks, logs, children)
         order = dict((key, i) for i, key in enumerate(self.order))
         tasks.sort(key=lambda t: (order.get(t['server'], 0), TASK_TYPES.index(t['type']),
                                   t['active'] is False, t['id'] if t['id'] is not None else -1))
@@ -509,10 +510,13 @@ class TaskReader:
             report['error'] = 'the output of "%s" from server %s could not be read: %s' % (command, key, exc)
             return []
 
-    def _rows(self, sql, make):
-        """Rows of a SELECT per server; with `make`, tasks built from them, else (key, row) pairs."""
+    def _rows(self, sql, make, targets=None):
+        """Rows of a SELECT per server (every live one, or `targets`); with `make`, tasks built
+        from them, else (key, row) pairs. Notes the server time of rows that carry SERVER_TIME."""
         out = []
-        for key, result in self.run(sql).items():
+        if targets is not None and not targets:
+            return out
+        for key, result in self.run(sql, targets).items():
             for row in result.rows:
                 moment = _dt(row.get('SERVER_TIME')) if row.get('SERVER_TIME') else None
                 if moment and (key not in self.now or moment > self.now[key]):
@@ -541,6 +545,8 @@ class TaskReader:
             elif key in answered and report['jobs_supported'] is None:
                 report['jobs_supported'] = True
         self._warn_old_servers()
+        if self.params['scope'] != 'active':   # completed jobs are kept for `since` of server time
+            self._rows(TIME_SQL, None, [key for key in answered if key not in self.now])
         tasks = []
         for key, result in answered.items():
             tasks += self._convert(key, JOBS_COMMAND,
@@ -568,17 +574,10 @@ class TaskReader:
             logs[key] = self._convert(key, sql, lambda: ActivityLog(result.rows)) or ActivityLog([])
         return logs
 
-    def _attach_messages(self, tasks, logs):
+    def _attach_messages(self, tasks, logs, children):
         limit = self.params['activity_log_limit'] or None
-        children = {}
-        for task in tasks:
-            if task['type'] == 'process' and task['job_id'] is not None:
-                children.setdefault((task['server'], task['job_id']), set()).add(task['id'])
         for task in tasks:
             log = logs.get(task['server']) or ActivityLog([])
-            if task['type'] == 'job' and not task['end_time'] and task['start_time'] is None:
-                task['messages'] = []
-                continue
             task['messages'] = log.messages_for(task, children.get((task['server'], task['id']), ()), limit)
 
     def _fail_all(self):

@@ -273,3 +273,13 @@ def test_garbled_spoke_is_reported_and_the_others_still_come_back(fresh_fleet):
         if srv["name"] != bad:
             got = index(by_server(result, srv["name"]), "session", active=True)
             assert set(expected.active_sessions(srv)) <= set(got)
+
+
+def test_completed_jobs_alone_keep_to_since(fleet):
+    result = info(fleet, route_to="{{ everyone }}", types=["job"], scope="completed", since="12h")
+    for srv in expected.servers(fleet.spec):
+        got = dict((t["id"], t["state"]) for t in by_server(result, srv["name"]))
+        want = dict((j, s) for j, s in expected.jobs(srv, since=12 * 3600).items()
+                    if s not in ("Running", "Sleeping", "Interrupted"))
+        assert got == want, srv["name"]
+    assert any("FROM STATUS" in c for c in result["commands"])
