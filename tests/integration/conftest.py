@@ -56,14 +56,14 @@ class Fleet:
     def dsmadmc(self, command, server=None, admin="ADMIN", password="passw0rd", mode="list",
                 extra=()):
         """Ask the emulated server directly (as a test's own eyes, not through the modules)."""
-        argv = [os.path.join(self.home, "bin", "dsmadmc"), "-id=" + admin, "-pa=" + password,
-                "-dataonly=yes"]
+        argv = [os.path.join(self.home, "bin", "dsmadmc"), "-id=" + admin, "-dataonly=yes"]
         if server:
             argv.append("-se=" + server)
         if mode == "list":
             argv.append("-displaymode=list")
         argv += list(extra) + [command]
-        proc = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=120, check=False)
+        proc = subprocess.run(argv, env=self.env, input=password + "\n", capture_output=True, text=True,
+                              timeout=120, check=False)
         return proc.returncode, proc.stdout
 
     def playbook(self, tasks, vars=None, check=False, diff=False, expect_rc=0):

@@ -283,3 +283,17 @@ def test_completed_jobs_alone_keep_to_since(fleet):
                     if s not in ("Running", "Sleeping", "Interrupted"))
         assert got == want, srv["name"]
     assert any("FROM STATUS" in c for c in result["commands"])
+
+
+def test_credentials_file(fleet, tmp_path):
+    cred = tmp_path / "admin.cred"
+    cred.write_text("# emulated credentials file\nid=ADMIN\npassword=passw0rd\n")
+    cred.chmod(0o600)
+    task = {"name": "read", "register": "r_cred",
+            "spectrum_protect.operations.sp_task_info": {"server": "{{ hub }}", "credentials_file": str(cred),
+                                                         "types": ["process"], "scope": "active"}}
+    out = fleet.playbook(json.dumps([task]), vars=conn_vars(fleet))
+    result = out["r_cred"]
+    assert not result.get("failed"), result.get("msg")
+    hub = expected.server(fleet.spec, conn_vars(fleet)["hub"])
+    assert set(expected.active_processes(hub)) <= set(index(result["tasks"], "process"))
