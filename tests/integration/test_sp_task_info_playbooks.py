@@ -297,3 +297,12 @@ def test_credentials_file(fleet, tmp_path):
     assert not result.get("failed"), result.get("msg")
     hub = expected.server(fleet.spec, conn_vars(fleet)["hub"])
     assert set(expected.active_processes(hub)) <= set(index(result["tasks"], "process"))
+
+
+def test_a_hanging_server_is_killed_at_the_timeout(fresh_fleet):
+    fleet = fresh_fleet
+    hub = conn_vars(fleet)["hub"]
+    fleet.spemu("fault", hub, "hang")
+    result = info(fleet, timeout=2)
+    assert result["failed"] is True
+    assert result["kind"] == "timeout" and "2 seconds" in result["msg"]
