@@ -476,7 +476,11 @@ class TaskReader:
             tasks += self._jobs()
         logs = {}
         if completed or params['activity_log']:
-            logs = self._activity_log(tasks, since, problems_only=not params['activity_log'])
+            # the log must reach back to the start of every task whose messages are read
+            starts = [(key, _dt(row.get('START_TIME'))) for key, row in completed]
+            if params['activity_log']:
+                starts += [(t['server'], _dt(t['start_time'])) for t in tasks]
+            logs = self._activity_log(starts, since, problems_only=not params['activity_log'])
         for key, row in completed:
             tasks += [task for task in self._convert(
                 key, 'SELECT ... FROM SUMMARY_EXTENDED',
@@ -561,11 +565,11 @@ class TaskReader:
                                  '(the Tasks page restriction); its sessions and processes are reported.'
                                  % (key, report['version'] or 'before 8.1.12'))
 
-    def _activity_log(self, tasks, since, problems_only):
-        """One ACTLOG query over the window that covers `since` and every active task's start."""
+    def _activity_log(self, starts, since, problems_only):
+        """One ACTLOG query over the window that covers `since` and every (server, start) given."""
         window = since
-        for task in tasks:
-            start, now = _dt(task['start_time']), self.now.get(task['server'])
+        for key, start in starts:
+            now = self.now.get(key)
             if start and now:
                 window = max(window, int((now - start).total_seconds()) + 60)
         sql = ACTLOG_SQL % window + (ACTLOG_PROBLEMS if problems_only else '')

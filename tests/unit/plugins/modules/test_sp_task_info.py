@@ -152,3 +152,13 @@ def test_bad_input_fails_before_or_without_harm(fake, capfd, option, value, word
         assert word in result["msg"]
     assert not os.path.exists(str(fake["log"])) or all(
         "CANCEL" not in c["argv"][-1] for c in calls(fake))
+
+
+def test_activity_log_reaches_back_to_the_start_of_completed_tasks(fake, capfd):
+    # `since: 1h` selects tasks that ended in the last hour; their warnings may be older than that
+    result = run(capfd, {"dsmadmc_path": fake["path"], "admin_id": "ADMIN", "password": "s3cret", "since": "1h"})
+    actlog = [c for c in result["commands"] if "FROM ACTLOG" in c]
+    earliest_start = 9 * 3600 + 38 * 60 + 27 - 3600          # 01:00:00 to the server time 09:38:27
+    assert actlog == ["SELECT DATE_TIME, MSGNO, SEVERITY, MESSAGE, ORIGINATOR, SESSION, PROCESS FROM ACTLOG"
+                      " WHERE DATE_TIME >= CURRENT_TIMESTAMP - %d SECONDS AND SEVERITY IN ('W','E','S')"
+                      % (earliest_start + 60)]
