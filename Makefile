@@ -19,6 +19,10 @@ COLLS     := $(BUILD)/collections
 COLL_LINK := $(COLLS)/ansible_collections/spectrum_protect/operations
 SANITY    := $(BUILD)/sanity/ansible_collections/spectrum_protect/operations
 TEST_HOME := $(BUILD)/home
+# Every installed pyenv Python, so ansible-test sanity compiles and imports the modules on each
+# target Python it supports (3.8 to 3.13 for ansible-core 2.19), not only on the controller's.
+PYENV_BINS := $(shell for d in $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.*/bin; do \
+	[ -x "$$d/python3" ] && printf '%s:' "$$d"; done)
 DEMO_HOME := $(BUILD)/demo
 JOBS      ?= 2
 
@@ -58,6 +62,7 @@ lint: collection
 
 # ansible-test wants a real ansible_collections/<ns>/<name> tree: copy what git tracks (and new,
 # unignored files) there. Its pip bootstrap download is replaced by tools/get_pip_offline.py.
+# Without --python it runs the version-dependent tests on every supported Python on PATH.
 sanity: collection
 	rm -rf $(SANITY) && mkdir -p $(SANITY) $(TEST_HOME)/.ansible/test/cache
 	git ls-files -co --exclude-standard -z | grep -zv -e '^tools/' -e '^\.ci/' \
@@ -65,7 +70,7 @@ sanity: collection
 	cd $(SANITY) && git init -q && git add -A   # ansible-test lists the files with git
 	v=$$(grep -o "pip='[0-9.]*'" $(VENV)/lib/python*/site-packages/ansible_test/_internal/python_requirements.py | grep -o '[0-9.]*[0-9]'); \
 		cp tools/get_pip_offline.py $(TEST_HOME)/.ansible/test/cache/get_pip_$${v//./_}.py
-	cd $(SANITY) && HOME=$(TEST_HOME) $(BIN)/ansible-test sanity --venv --python $$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+	cd $(SANITY) && HOME=$(TEST_HOME) PATH=$(BIN):$(PYENV_BINS)$$PATH $(BIN)/ansible-test sanity --venv
 
 unit: collection
 	$(BIN)/pytest -q -n $(JOBS) tests/unit tests/emulator/tests
