@@ -59,6 +59,8 @@ PAGE_STATES = sorted(set(SESSION_STATES.values()) | set(ACTIVE_JOB_STATES.values
 # SUMMARY activities that belong to client sessions; every other activity is a server process.
 SESSION_ACTIVITIES = frozenset(['BACKUP', 'ARCHIVE', 'RESTORE', 'RETRIEVE', 'SESSION',
                                 'CLIENT SESSION', 'ADMIN SESSION', 'NODE SESSION'])
+# SUMMARY rows that record an event inside a task rather than a task of their own.
+NOT_TASKS = frozenset(['TAPE MOUNT'])
 PROBLEM_SEVERITIES = frozenset(['W', 'E', 'S'])
 
 # Field names per attribute, SELECT column first, then the QUERY labels of the same value.
@@ -482,6 +484,8 @@ class TaskReader:
                 starts += [(t['server'], _dt(t['start_time'])) for t in tasks]
             logs = self._activity_log(starts, since, problems_only=not params['activity_log'])
         for key, row in completed:
+            if (row.get('ACTIVITY') or '').strip().upper() in NOT_TASKS:
+                continue
             tasks += [task for task in self._convert(
                 key, 'SELECT ... FROM SUMMARY_EXTENDED',
                 lambda: [completed_task(key, row, logs.get(key) or ActivityLog([]))]) if task['type'] in types]

@@ -55,6 +55,12 @@ FAKE = textwrap.dedent('''\
         print("       NUMBER: 36700")
         print("       ENTITY: DEMO")
         print("   SUCCESSFUL: NO")
+        print("")
+        print("   START_TIME: 2024-04-22 03:01:00.000000")
+        print("     END_TIME: 2024-04-22 03:02:00.000000")
+        print("     ACTIVITY: TAPE MOUNT")
+        print("       NUMBER: 36700")
+        print("   SUCCESSFUL: YES")
     elif command.startswith("QUERY JOB"):
         print("          Job Id: 12")
         print("     Peer Job Id:")
@@ -111,6 +117,7 @@ def test_reads_real_formats(fake, capfd):
     assert session["raw"]["NEW_8126_FIELD"] == "kept"
     assert tasks[("process", 1)]["state"] == "Warning"          # logged ANR2841W while it ran
     assert tasks[("session", 36700)]["state"] == "Failed"
+    assert len(tasks) == 4          # the TAPE MOUNT row is an event of session 36700, not a task
     assert tasks[("job", 12)]["state"] == "Interrupted"
     assert result["summary"] == {"successful": 0, "warning": 1, "failed": 1,
                                  "active": {"session": 1, "process": 0, "job": 1}}
