@@ -397,26 +397,29 @@ class TaskReader:
 
     def run(self, command, targets=None, first=False):
         """Run a query on every live target (or on `targets`); return {server key: DsmadmcResult}
-        of those that answered. `first`: the query that decides whether a target can be read."""
+        of those that answered. A failed server is recorded in its report and left out; only the
+        `first` query (the one that decides whether anything can be read) raises DsmadmcError."""
         answered = {}
-        if self.route_to is None:
-            self.commands.append(command)
-            key = self.order[0] if self.order else None
-            try:
-                result = self.client.run(command)
-            except DsmadmcError as error:
-                if key is None:
-                    raise
-                self._fail(key, error)
-                return answered
-            answered[key] = result
-            return answered
-        names = targets if targets is not None else self._alive()
+        names = [None] if self.route_to is None else (targets if targets is not None else self._alive())
         if not names:
             return answered
-        self.commands.append('%s: %s' % (','.join(names), command))
-        for result in self.client.run_routed(names, command):
-            key = result.server.upper()
+        self.commands.append(command if self.route_to is None else '%s: %s' % (','.join(names), command))
+        try:
+            if self.route_to is None:
+                results = [self.client.run(command)]
+            else:
+                results = self.client.run_routed(names, command)
+        except DsmadmcError as error:   # the call itself failed (hub or single server)
+            if first:
+                raise
+            for key in (self.order if self.route_to is None else names):
+                self._fail(key, error)
+            return answered
+        for result in results:
+            if self.route_to is None:   # one server, named by its QUERY STATUS once known
+                key = self.order[0] if self.order else None
+            else:
+                key = result.server.upper()
             if result.error is not None:
                 self._fail(key, result.error, first)
             else:
@@ -426,25 +429,19 @@ class TaskReader:
     # -- the steps
 
     def read_status(self):
-        if self.route_to is None:
-            try:
-                result = self.client.run('QUERY STATUS')
-            except DsmadmcError as error:
-                self.module.fail_json(msg=error.msg, commands=['QUERY STATUS'], **_error_fields(error))
-            self.commands.append('QUERY STATUS')
-            names = [row.get('Server Name') for row in result.rows if row.get('Server Name')]
-            key = (names[0] if names else self.params.get('server') or 'default').upper()
-            self._report(key)
-            self._status(key, result)
-            return
+        """QUERY STATUS on every server: names, versions, and which servers can be read at all."""
         try:
-            targets = [name.upper() for name in route_targets(self.route_to)]
+            if self.route_to is None:
+                result = self.run('QUERY STATUS', first=True)[None]
+                names = [row.get('Server Name') for row in result.rows if row.get('Server Name')]
+                answered = {(names[0] if names else self.params.get('server') or 'default').upper(): result}
+            else:
+                targets = [name.upper() for name in route_targets(self.route_to)]
+                for name in targets:
+                    self._report(name)
+                answered = self.run('QUERY STATUS', targets, first=True)
         except ValueError as exc:
-            self.module.fail_json(msg='route_to: %s' % exc)
-        for name in targets:
-            self._report(name)
-        try:
-            answered = self.run('QUERY STATUS', targets, first=True)
+            self.module.fail_json(msg=str(exc))
         except DsmadmcError as error:
             self.module.fail_json(msg=error.msg, commands=self.commands, **_error_fields(error))
         for key, result in answered.items():

@@ -169,3 +169,38 @@ def test_activity_log_reaches_back_to_the_start_of_completed_tasks(fake, capfd):
     assert actlog == ["SELECT DATE_TIME, MSGNO, SEVERITY, MESSAGE, ORIGINATOR, SESSION, PROCESS FROM ACTLOG"
                       " WHERE DATE_TIME >= CURRENT_TIMESTAMP - %d SECONDS AND SEVERITY IN ('W','E','S')"
                       % (earliest_start + 60)]
+
+
+ROUTED_FAKE = textwrap.dedent('''\
+    #!{python}
+    import sys
+    command = sys.argv[-1]
+    sys.stdin.read()
+    if command == "SPOKE9: QUERY STATUS":
+        print("ANR1699I Resolved SPOKE9 to 1 server(s) - issuing command QUERY STATUS against server(s).")
+        print("ANR1687I Output for command 'QUERY STATUS' issued against server SPOKE9 follows:")
+        print("Storage Management Server for AIX - Version 8, Release 1, Level 14.000")
+        print("")
+        print("      Server Name: SPOKE9")
+        print("ANR1688I Output for command 'QUERY STATUS' issued against server SPOKE9 completed.")
+        print("ANR1694I Server SPOKE9 processed command 'QUERY STATUS' and completed successfully.")
+        print("ANR1697I Command 'QUERY STATUS' processed by 1 server(s):  1 successful, 0 with warnings, and 0 with errors.")
+    else:   # the hub went away after the first query
+        print("ANS1017E Session rejected: TCP/IP connection failure.")
+        sys.exit(206)
+''')
+
+
+def test_hub_lost_after_the_first_query_is_reported_not_a_traceback(tmp_path, capfd):
+    import sys
+    path = tmp_path / "dsmadmc"
+    path.write_text(ROUTED_FAKE.format(python=sys.executable))
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    result = run(capfd, {"dsmadmc_path": str(path), "admin_id": "ADMIN", "password": "s3cret",
+                         "server": "HUB", "route_to": ["SPOKE9"]})
+    assert not result.get("failed"), result
+    assert result["tasks"] == []
+    report = result["servers"][0]
+    assert report["name"] == "SPOKE9" and report["version"] == "8.1.14"
+    assert report["reachable"] is False and "ANS1017E" in report["error"]
+    assert len(result["commands"]) == 2     # nothing more is sent to a server that cannot be read
