@@ -12,7 +12,7 @@ def _home(args):
 
 
 def cmd_init(args):
-    seeded = fleet.init_home(args.fleet, args.home, reset=args.reset)
+    seeded = fleet.init_home(args.fleet, args.home, reset=args.reset, frozen=args.frozen)
     home = store.home_from_env(args.home)
     for name, fresh in seeded.items():
         print("# %s: %s" % (name, "seeded" if fresh else "kept (existing state)"), file=sys.stderr)
@@ -111,6 +111,8 @@ def build_parser():
     init.add_argument("--fleet", default=fleet.DEMO_FLEET, help="fleet file (default: the demo fleet)")
     init.add_argument("--home", required=True)
     init.add_argument("--reset", action="store_true", help="discard the existing state first")
+    init.add_argument("--frozen", action="store_true",
+                      help="freeze the clock at the instant the seeds are placed from (for tests)")
     init.set_defaults(func=cmd_init)
     adv = sub.add_parser("advance", help="move the emulated clock forward (30, 90s, 15m, 2h, 1d)")
     adv.add_argument("seconds")

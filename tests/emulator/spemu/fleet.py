@@ -146,14 +146,16 @@ def export_lines(home):
             "export PATH=%s:$PATH" % os.path.join(home, "bin")]
 
 
-def init_home(fleet_path, home, reset=False):
+def init_home(fleet_path, home, reset=False, frozen=False):
     """`spemu init`: create (or keep) the servers of a fleet in `home`. Servers already
-    seeded keep their state unless reset. Returns {server name: True if seeded now}."""
+    seeded keep their state unless reset. With `frozen` the clock stops at the very instant
+    the seeds are placed from, so "ended 12h ago" stays exactly 12h ago.
+    Returns {server name: True if seeded now}."""
     home = os.path.abspath(home)
     fleet = load(fleet_path)
     if reset and os.path.isdir(store.state_dir(home)):
         shutil.rmtree(store.state_dir(home))
-    now = store.now(home)
+    now = store.freeze_clock(home) if frozen else store.now(home)
     seeded = {}
     with contextlib.closing(store.open_home(home)) as conn, store.transaction(conn):
         for position, server in enumerate(fleet["servers"]):

@@ -71,6 +71,19 @@ def test_init_twice_keeps_state_and_reset_starts_over(tmp_path, fleet_file):
         assert conn.execute("SELECT STATE FROM SESSIONS WHERE SESSION_ID=5").fetchone()[0] == "IdleW"
 
 
+def test_init_frozen_stops_the_clock_at_the_seeding_instant(tmp_path):
+    path = tmp_path / "fleet.yml"
+    path.write_text(yaml.safe_dump({"servers": [server("HUBX", role="hub", processes=[
+        {"id": 7, "description": "Migration", "started": "-12h", "duration": "20h"}])]}))
+    home = str(tmp_path / "home")
+    result = spemu("init", "--fleet", str(path), "--home", home, "--frozen")
+    assert result.returncode == 0, result.stderr
+    assert store.clock_info(home)["mode"] == "frozen"
+    with contextlib.closing(store.open_server(home, "HUBX")) as conn:
+        started = store.parse_ts(conn.execute("SELECT START_TIME FROM PROCESSES WHERE PROCESS_NUM=7").fetchone()[0])
+    assert store.now(home) - started == datetime.timedelta(hours=12)
+
+
 def test_advance_runs_events_and_clock_modes(tmp_path, fleet_file, capsys):
     home = str(tmp_path / "home")
     store.freeze_clock(home)
