@@ -23,6 +23,7 @@ import re
 import signal
 import subprocess
 from collections import namedtuple
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import env_fallback
 
@@ -36,6 +37,7 @@ from ansible_collections.spectrum_protect.operations.plugins.module_utils._parse
 )
 
 DEFAULT_TIMEOUT = 300
+MAX_PARALLEL_CALLS = 8       # dsmadmc processes at once when routed targets are asked one by one
 MASK = '********'
 MODE_FLAGS = {'list': '-displaymode=list', 'table': '-displaymode=table', 'comma': '-comma', 'tab': '-tab'}
 # Secrets the module may have read from the environment; the client never needs them.
@@ -457,15 +459,48 @@ class Dsmadmc(object):
         return DsmadmcResult(self.server, self.mask(command), self.mask(run.argv), run.rc, kind,
                              self.mask(rows), self.mask(messages), text=self.mask(run.stdout))
 
-    def run_routed(self, servers, command, mode='list', columns=None, checks=None):
+    def run_routed(self, servers, command, mode='list', columns=None, checks=None, split_on_timeout=False):
         """Route a command from this server (the hub) to others; one DsmadmcResult per target.
 
         A target that failed gets a result whose error is a DsmadmcError (not raised), so the
         others' rows still come back. Raises DsmadmcError only when the hub call itself failed.
         Targets are reported in output order; a requested name with no output is reported as an
         error unless the hub's ANR1697I count shows every target answered (a server group name).
+
+        split_on_timeout (read-only commands only: the command is sent again): when the routed
+        call times out, one hanging target may be holding up the answer of all. Each target is
+        then asked on its own, all at once, so only the hanging one ends as a timeout. When every
+        target times out (the hub itself hangs) the first timeout is raised.
         """
         targets = route_targets(servers)
+        try:
+            return self._routed(targets, command, mode, columns, checks)
+        except DsmadmcError as error:
+            if not (split_on_timeout and error.kind == 'timeout' and len(targets) > 1):
+                raise
+            timeout = error
+        results = []
+        for name, outcome in zip(targets, self._each_target(targets, command, mode, columns, checks)):
+            if isinstance(outcome, DsmadmcError):
+                results.append(DsmadmcResult(name, outcome.command, outcome.argv, outcome.rc, outcome.kind,
+                                             [], [], outcome))
+            else:
+                results += outcome
+        if all(result.kind == 'timeout' for result in results):
+            raise timeout
+        return results
+
+    def _each_target(self, targets, command, mode, columns, checks):
+        """The routed command once per target, concurrently; per target its results or its error."""
+        def one(name):
+            try:
+                return self._routed([name], command, mode, columns, checks)
+            except DsmadmcError as error:
+                return error
+        with ThreadPoolExecutor(max_workers=min(len(targets), MAX_PARALLEL_CALLS)) as pool:
+            return list(pool.map(one, targets))
+
+    def _routed(self, targets, command, mode, columns, checks):
         routed_command = route(targets, command)
         run = self._execute(routed_command, mode)
         if run.timed_out:

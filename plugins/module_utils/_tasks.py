@@ -408,13 +408,16 @@ class TaskReader:
             if self.route_to is None:
                 results = [self.client.run(command)]
             else:
-                results = self.client.run_routed(names, command)
+                results = self.client.run_routed(names, command, split_on_timeout=True)
         except DsmadmcError as error:   # the call itself failed (hub or single server)
             if first:
                 raise
             for key in (self.order if self.route_to is None else names):
                 self._fail(key, error)
             return answered
+        for result in results:   # a routed call that timed out was sent again to each target
+            if result.command and result.command not in self.commands:
+                self.commands.append(result.command)
         for result in results:
             if self.route_to is None:   # one server, named by its QUERY STATUS once known
                 key = self.order[0] if self.order else None

@@ -56,6 +56,9 @@ options:
         V([HUB, SPOKE1, SPOKE2]). Include the hub itself to read its tasks too.
       - A target that cannot be reached or fails is reported in RV(servers) with its error and
         the others' tasks still come back; the module fails only when no server could be read.
+      - A routed call that runs out of O(timeout) (a target that hangs holds up the hub's answer)
+        is sent again to each target on its own, all at once, so only the hanging target is
+        reported with a timeout. The read can then take up to twice O(timeout).
     type: list
     elements: str
   ids:

@@ -156,6 +156,23 @@ def test_routing_with_one_spoke_down(fresh_fleet):
             assert set(expected.active_sessions(srv)) <= set(got)
 
 
+def test_routing_with_one_spoke_hanging(fresh_fleet):
+    fleet = fresh_fleet
+    spokes = [s for s in fleet.spec["servers"] if s.get("role") != "hub"]
+    hanging = spokes[0]["name"]
+    fleet.spemu("fault", hanging, "hang")
+    result = info(fleet, route_to="{{ everyone }}", timeout=3)
+    assert not result.get("failed"), result.get("msg")
+    report = next(s for s in result["servers"] if s["name"] == hanging)
+    assert report["reachable"] is False and "3 seconds" in report["error"], report
+    assert not by_server(result, hanging)
+    assert any(c.startswith(hanging + ": ") for c in result["commands"])   # asked on its own
+    for srv in expected.servers(fleet.spec):
+        if srv["name"] != hanging:
+            got = index(by_server(result, srv["name"]), "session", active=True)
+            assert set(expected.active_sessions(srv)) <= set(got), srv["name"]
+
+
 def test_fails_only_when_nothing_could_be_read(fresh_fleet):
     fleet = fresh_fleet
     hub = conn_vars(fleet)["hub"]

@@ -602,8 +602,8 @@ SPEMU = os.path.join(os.path.dirname(sys.executable), 'spemu')
 def fleet(tmp_path_factory):
     """The demo fleet in a fresh home, clock frozen; names, versions, admin from the fleet file."""
     home = str(tmp_path_factory.mktemp('spemu'))
-    subprocess.check_call([SPEMU, 'init', '--fleet', DEMO_FLEET, '--home', home], stdout=subprocess.DEVNULL)
-    subprocess.check_call([SPEMU, 'clock', 'freeze', '--home', home], stdout=subprocess.DEVNULL)
+    subprocess.check_call([SPEMU, 'init', '--fleet', DEMO_FLEET, '--home', home, '--frozen'],
+                          stdout=subprocess.DEVNULL)
     with open(DEMO_FLEET) as handle:
         spec = yaml.safe_load(handle)
     admin = [entry for entry in spec['defaults']['admins'] if 'SYSTEM' in entry['privileges']][0]
@@ -708,3 +708,27 @@ def test_emulator_hang_is_killed_at_the_timeout(fleet, emulated):
         emulated(spoke, timeout=1).run('query session')
     assert caught.value.kind == 'timeout'
     assert time.time() - started < 5
+
+
+def test_emulator_routed_call_with_a_hanging_spoke_is_split_per_target(fleet, emulated):
+    hanging = fleet['spokes'][0]
+    emulated.fault(hanging, 'hang')
+    hub = emulated(fleet['hub'], timeout=2)
+    with pytest.raises(DsmadmcError) as caught:       # one call for all: the hanging spoke holds it up
+        hub.run_routed(fleet['spokes'], 'query status')
+    assert caught.value.kind == 'timeout'
+    results = hub.run_routed(fleet['spokes'], 'query status', split_on_timeout=True)
+    kinds = dict((result.server, result.kind) for result in results)
+    assert kinds == dict((name, 'timeout' if name == hanging else 'ok') for name in fleet['spokes'])
+    for result in results:
+        assert result.command == '%s: query status' % result.server
+        if result.ok:
+            assert result.rows[0]['Server Name'] == result.server
+
+
+def test_emulator_split_routed_call_still_raises_when_the_hub_hangs(fleet, emulated):
+    emulated.fault(fleet['hub'], 'hang')
+    with pytest.raises(DsmadmcError) as caught:
+        emulated(fleet['hub'], timeout=1).run_routed(fleet['spokes'], 'query status', split_on_timeout=True)
+    assert caught.value.kind == 'timeout'
+    assert caught.value.command == ','.join(fleet['spokes']) + ': query status'   # the first call's timeout
