@@ -713,7 +713,7 @@ def test_emulator_hang_is_killed_at_the_timeout(fleet, emulated):
 def test_emulator_routed_call_with_a_hanging_spoke_is_split_per_target(fleet, emulated):
     hanging = fleet['spokes'][0]
     emulated.fault(hanging, 'hang')
-    hub = emulated(fleet['hub'], timeout=2)
+    hub = emulated(fleet['hub'], timeout=3)
     with pytest.raises(DsmadmcError) as caught:       # one call for all: the hanging spoke holds it up
         hub.run_routed(fleet['spokes'], 'query status')
     assert caught.value.kind == 'timeout'
