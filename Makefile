@@ -59,6 +59,7 @@ collection: $(STAMP) $(COLL_LINK)
 lint: collection
 	$(BIN)/ansible-lint --profile production
 	$(BIN)/antsibull-changelog lint
+	cd $(COLL_LINK) && $(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
 
 # ansible-test wants a real ansible_collections/<ns>/<name> tree: copy what git tracks (and new,
 # unignored files) there. Its pip bootstrap download is replaced by tools/get_pip_offline.py.
