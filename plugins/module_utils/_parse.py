@@ -38,7 +38,8 @@ _BANNER_RE = re.compile(
     r'|\s+Server Version \d'
     r'|\s+Server date/time:)'
 )
-_PROMPT_RE = re.compile(r'^\s*Enter your (?:user id|password):\s*')
+# Prompts, printed with or without a newline after them (so data may follow on the same line).
+_PROMPT_RE = re.compile(r'^(?:\s*Enter your (?:user id|password):[ \t]?)+', re.IGNORECASE)
 _PAGER_RE = re.compile(r'^more\.\.\.\s+\(<ENTER> to continue')
 # The title QUERY STATUS prints above its fields ("IBM Spectrum Protect Server for Linux/x86_64 -
 # Version 8, Release 1, Level 12.000"; "Server Version 8, ..."): not data in any mode.
@@ -88,8 +89,10 @@ def _scan(text, strict=True):
     """Split text into (lineno, kind, line, message) with kind 'blank', 'message' or 'data'.
 
     Drops the banner (only before the first data line), password and pager prompts and carriage
-    returns; a version title line counts as blank. With strict, control characters raise
-    ParseError (garbled output).
+    returns; a version title line counts as blank. A prompt printed without a newline is blanked
+    out in place, so the data after it keeps its columns. A message the client wrapped at its
+    console width is joined with its continuation lines (see _message_continues); its entry's
+    line then holds every physical line. With strict, control characters raise ParseError.
     """
     entries = []
     leading = True
@@ -101,13 +104,24 @@ def _scan(text, strict=True):
             for lineno, line in enumerate(text.split('\n'), 1):
                 if _CONTROL_RE.search(line.rstrip('\r')):
                     raise ParseError('control characters in the output (garbled)', lineno, line)
-    prompts = 'Enter your ' in text
-    for lineno, line in enumerate(text.split('\n'), 1):
+    prompts = 'nter your ' in text or 'NTER YOUR ' in text
+    lines = text.split('\n')
+    width = None
+    open_message = None    # the last message entry, while its text may continue on the next line
+    for lineno, line in enumerate(lines, 1):
         line = line.rstrip('\r')
         if prompts:
-            line = _PROMPT_RE.sub('', line)
+            match = _PROMPT_RE.match(line)
+            if match is not None:
+                rest = line[match.end():]
+                bare = rest.lstrip()
+                if _BANNER_RE.match(bare) or (bare[3:7].isdigit() and match_message(bare)):
+                    line = bare
+                else:   # data keeps its columns
+                    line = ' ' * match.end() + rest
         if not line.strip() or ('Version ' in line and _TITLE_RE.match(line)):
             entries.append((lineno, 'blank', line, None))
+            open_message = None
             continue
         if line.startswith('more...') and _PAGER_RE.match(line):
             continue
@@ -117,12 +131,65 @@ def _scan(text, strict=True):
                 session_seen = session_seen or line.startswith('Session established')
                 continue
         message = match_message(line) if line[3:7].isdigit() else None
+        if message is None and open_message is not None:
+            if width is None:
+                width = max(len(physical.rstrip('\r')) for physical in lines)
+            index, previous = open_message
+            entry_lineno, _kind, entry_line, entry_message = entries[index]
+            entry_message['text'] = (entry_message['text'] + glue(previous, line, width) + line.strip()).strip()
+            entries[index] = (entry_lineno, 'message', entry_line + '\n' + line, entry_message)
+            open_message = (index, line) if _message_continues(entry_message, line) else None
+            continue
         if message is not None:
             entries.append((lineno, 'message', line, message))
+            open_message = (len(entries) - 1, line) if _message_continues(message, line) else None
             continue
+        open_message = None
         leading = False
         entries.append((lineno, 'data', line, None))
     return entries
+
+
+def glue(previous, following, width, column=None):
+    """What joins a line the client wrapped to its continuation: ' ' or ''.
+
+    The client breaks a long line at a blank and starts the next line with it (the real table
+    capture: ' x86-64' under 'Linux'), or cuts a word that does not fit at the console width.
+    A blank at the end of the first line or at the start of the continuation (past `column`, where
+    the continuation is meant to start) was a blank. A line that ends with punctuation, or that is
+    shorter than the widest line of the output (a break at a blank the client dropped), also
+    continues after a blank. Only a line that fills the width and ends inside a word was cut.
+    """
+    start = len(following) - len(following.lstrip())
+    if previous[-1:].isspace() or (column is not None and start > column) or (column is None and start > 0):
+        return ' '
+    if previous.rstrip()[-1:] in ',.;:)!?' or len(previous.rstrip()) < width:
+        return ' '
+    return ''
+
+
+# Routing messages are complete only with their whole text; checked without blanks, since a
+# wrap may fall anywhere, even inside a server name.
+_ROUTING_COMPLETE = {
+    'ANR1687I': re.compile(r"follows:?$"),
+    'ANR1688I': re.compile(r"completed\.?$"),
+    'ANR1694I': re.compile(r"\.$"),
+    'ANR1695W': re.compile(r"\.$"),
+    'ANR1696E': re.compile(r"\.$"),
+    'ANR1697I': re.compile(r"witherrors\.?$"),
+    'ANR1699I': re.compile(r"server\(s\)\.?$"),
+}
+_WRAP_MIN = 40   # a message line shorter than this was not wrapped by the console
+
+
+def _message_continues(message, line):
+    """True when a message's text goes on on the next line: a routing message whose text is not
+    yet whole, or a long message line that stops without closing punctuation."""
+    complete = _ROUTING_COMPLETE.get(message['id'])
+    if complete is not None:
+        return complete.search(re.sub(r'\s+', '', message['text'])) is None
+    text = message['text'].rstrip()
+    return len(line.rstrip()) >= _WRAP_MIN and text[-1:] not in ('.', ':', '!', '?', ')', "'", '"', '')
 
 
 # --- list mode ---------------------------------------------------------------------------------
@@ -131,14 +198,17 @@ def parse_list(text):
     """Parse -displaymode=list output: records of right-aligned 'Label: value' lines.
 
     Records are separated by blank lines, messages, or a label repeating. A line indented past the
-    colon of the label above continues that label's value (joined with one blank). Labels and
+    colon of the label above continues that label's value; see glue() for the blank between the
+    pieces (a blank where the client broke the line at one, none where it cut a word). Labels and
     values are kept as printed (stripped), in order, unknown labels included.
     """
     rows = []
     messages = []
     record = None
     last_label = None
-    colon_col = None
+    colon_col = value_col = None
+    previous = None
+    width = None
     for lineno, kind, line, message in _scan(text):
         if kind != 'data':
             if message is not None:
@@ -146,7 +216,11 @@ def parse_list(text):
             record = last_label = None
             continue
         if last_label is not None and len(line) - len(line.lstrip()) > colon_col:
-            record[last_label] = (record[last_label] + ' ' + line.strip()).strip()
+            if width is None:
+                width = max(len(physical.rstrip('\r')) for physical in text.split('\n'))
+            joint = glue(previous, line, width, value_col) if record[last_label] else ''
+            record[last_label] = record[last_label] + joint + line.strip()
+            previous = line
             continue
         head, colon, value = line.partition(':')
         label = head.strip()
@@ -155,9 +229,12 @@ def parse_list(text):
         if record is None or label in record:
             record = {}
             rows.append(record)
-        record[label] = value.strip()
+        stripped = value.strip()
+        record[label] = stripped
         last_label = label
         colon_col = len(head)
+        value_col = colon_col + 1 + (len(value) - len(value.lstrip()) if stripped else 1)
+        previous = line
     return Parsed(rows, messages)
 
 
@@ -314,12 +391,45 @@ def parse_output(text, mode, columns=None, checks=None):
 _ROUTING_IDS = ('ANR1687I', 'ANR1688I', 'ANR1694I', 'ANR1695W', 'ANR1696E', 'ANR1697I', 'ANR1699I')
 _STATUS_BY_ID = {'ANR1694I': 'successful', 'ANR1695W': 'warning', 'ANR1696E': 'failed'}
 _FOLLOWS_RE = re.compile(r"^Output for command '(?P<command>.*)' issued against server (?P<server>\S+) follows:?$")
+# The same lines with every blank removed: a line wrapped (or a word cut) anywhere still reads.
+_FOLLOWS_TIGHT_RE = re.compile(r"^Outputforcommand'(?P<command>.*)'issuedagainstserver(?P<server>\S+?)follows:?$")
 _STATUS_RE = re.compile(r'^Server (?P<server>[^\s,]+)')
-_SUMMARY_RE = re.compile(r'processed by (\d+) server\(s\):\s*(\d+) successful, (\d+) with warnings,? and (\d+) with errors')
+_SUMMARY_RE = re.compile(r'processedby(\d+)server\(s\):(\d+)successful,(\d+)withwarnings,?and(\d+)witherrors')
+
+
+def _tight(text):
+    return re.sub(r'\s+', '', text)
+
+
+def _follows(text):
+    """(server, command) of an ANR1687I text, or None."""
+    match = _FOLLOWS_RE.match(text)
+    if match is not None:
+        return match.group('server'), match.group('command')
+    match = _FOLLOWS_TIGHT_RE.match(_tight(text))
+    if match is not None:   # wrapped: the name is exact, the command may have lost a blank
+        command = text[text.find("'") + 1:text.rfind("'")] if text.count("'") >= 2 else match.group('command')
+        return match.group('server'), command
+    return None
+
+
+def _status_server(text, known):
+    """The server an ANR1694I/ANR1695W/ANR1696E text names: its first word, or, when a wrap split
+    the name, the longest known target name the text starts with once blanks are removed."""
+    match = _STATUS_RE.match(text)
+    if match is None:
+        return None
+    if match.group('server').upper() in known:
+        return match.group('server')
+    tight = _tight(text).upper()
+    for name in sorted(known, key=len, reverse=True):
+        if tight.startswith('SERVER' + name):
+            return name
+    return match.group('server')
 
 
 def _routed_summary(text):
-    match = _SUMMARY_RE.search(text)
+    match = _SUMMARY_RE.search(_tight(text))
     if match is None:
         return None
     return dict(zip(('servers', 'successful', 'warnings', 'errors'), (int(g) for g in match.groups())))
@@ -373,13 +483,13 @@ def split_routed(text, servers=None):
             top[-1]['text'] = (top[-1]['text'] + ' ' + line.strip()).strip()   # a wrapped message
             continue
         if message['id'] == 'ANR1687I':
-            follows = _FOLLOWS_RE.match(message['text'])
+            follows = _follows(message['text'])
             if follows is None:
                 raise ParseError('unreadable ANR1687I routing line', lineno, line)
-            current = section_of(follows.group('server'), follows.group('command'))
+            current = section_of(*follows)
             body = []
-        elif message['id'] in _STATUS_BY_ID and _STATUS_RE.match(message['text']):
-            section = section_of(_STATUS_RE.match(message['text']).group('server'))
+        elif message['id'] in _STATUS_BY_ID and _status_server(message['text'], by_name):
+            section = section_of(_status_server(message['text'], by_name))
             section['status'] = _STATUS_BY_ID[message['id']]
             section['messages'].append(message)
         elif message['id'] in _ROUTING_IDS:
@@ -414,11 +524,15 @@ def _named_server(message, by_name):
 
 
 # --- values ------------------------------------------------------------------------------------
+# Numbers and dates in QUERY output follow the server's or client's NUMBERFORMAT, DATEFORMAT and
+# TIMEFORMAT (and the locale); SELECT output does not. Every documented form is read here.
 
-_NUMBER_RE = re.compile(r'^-?\d+(?:\.\d+)?$')
 _BYTE_UNITS = {'': 0, 'B': 0, 'K': 1, 'M': 2, 'G': 3, 'T': 4, 'P': 5, 'E': 6}
 _WAIT_UNITS = {'': 1, 'S': 1, 'M': 60, 'H': 3600, 'D': 86400}
-_SCALED_RE = re.compile(r'^(?P<number>-?[\d,]+(?:\.\d+)?)\s*(?P<unit>[A-Za-z]?)B?$')
+_SCALED_RE = re.compile(r'^(?P<number>-?\d[\d,. \'\u00a0\u202f]*)\s*(?P<unit>[A-Za-z]?)B?$')
+# Thousands groups: 1,024  1.024  1 024  1'024 (NUMBERFORMAT 1-6) and the no-break spaces of locales.
+_GROUPED_RE = re.compile('^-?\\d{1,3}(?:([,.\' \u00a0\u202f])\\d{3})(?:\\1\\d{3})*$')
+_INT_RE = re.compile(r'^-?\d+$')
 
 
 def _blank(value):
@@ -426,17 +540,50 @@ def _blank(value):
 
 
 def to_int(value):
-    """'36,775' -> 36775 (thousands separators dropped); '' or None -> None."""
+    """'36,775', '36.775', '36 775', "36'775" -> 36775 (any NUMBERFORMAT's thousands separator);
+    '' or None -> None. A decimal such as '1.5' is not an integer (ParseError)."""
     if _blank(value):
         return None
     if isinstance(value, bool):
         raise ParseError('not an integer: %r' % (value,))
     if isinstance(value, int):
         return value
-    text = str(value).strip().replace(',', '')
-    if not re.match(r'^-?\d+$', text):
-        raise ParseError('not an integer: %r' % (value,))
-    return int(text)
+    text = str(value).strip()
+    if _INT_RE.match(text):
+        return int(text)
+    if _GROUPED_RE.match(text):
+        return int(re.sub(r'[^\d-]', '', text))
+    raise ParseError('not an integer: %r' % (value,))
+
+
+def to_number(value):
+    """A number in any NUMBERFORMAT -> float: '2,096,671.99' (1), '2.096.671,99' (5),
+    '2 096 671,99' (3), "2'096'671,99" (6), '18,8' (a decimal comma).
+
+    With both '.' and ',' the last one is the decimal mark. With one of them only: several times,
+    or once before exactly three digits, it groups thousands ('1,024' is 1024); else it is the
+    decimal mark ('18.8', '18,8')."""
+    if _blank(value):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    text = re.sub('[ \'\u00a0\u202f]', '', str(value).strip())
+    if not re.match(r'^-?\d[\d,.]*$', text) or text[-1] in ',.':
+        raise ParseError('not a number: %r' % (value,))
+    marks = [mark for mark in ',.' if mark in text]
+    if len(marks) == 2:
+        decimal = ',' if text.rfind(',') > text.rfind('.') else '.'
+        whole, fraction = text.rsplit(decimal, 1)
+        return float(whole.replace(',', '').replace('.', '') + '.' + fraction)
+    if marks:
+        mark = marks[0]
+        parts = text.split(mark)
+        if len(parts) > 2 or len(parts[1]) == 3:
+            if not all(len(part) == 3 for part in parts[1:]):
+                raise ParseError('not a number: %r' % (value,))
+            return float(''.join(parts))
+        return float(parts[0] + '.' + parts[1])
+    return float(text)
 
 
 def _scaled(value, units, what):
@@ -448,11 +595,15 @@ def _scaled(value, units, what):
     unit = match.group('unit').upper() if match else None
     if match is None or unit not in units:
         raise ParseError('not %s: %r' % (what, value))
-    return int(round(float(match.group('number').replace(',', '')) * units[unit]))
+    try:
+        number = to_number(match.group('number').strip())
+    except ParseError:
+        raise ParseError('not %s: %r' % (what, value))
+    return int(round(number * units[unit]))
 
 
 def parse_bytes(value):
-    """'18.8 K' -> 19251 bytes (K, M, G, T, P = powers of 1024); '150' -> 150."""
+    """'18.8 K' -> 19251 bytes (K, M, G, T, P = powers of 1024); '150' -> 150; '18,8 K' too."""
     return _scaled(value, dict((unit, 1024 ** power) for unit, power in _BYTE_UNITS.items()), 'a byte count')
 
 
@@ -461,39 +612,151 @@ def parse_wait(value):
     return _scaled(value, _WAIT_UNITS, 'a wait time')
 
 
-# The date formats of the server and client (DATEFORMAT 1-5, SQL); the time part follows.
-_DATE_FORMATS = (
-    r'(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})',
-    r'(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4}|\d{2})',
-    r'(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})',
-    r'(?P<y>\d{4})\.(?P<m>\d{1,2})\.(?P<d>\d{1,2})',
-    r'(?P<d>\d{1,2})-(?P<m>\d{1,2})-(?P<y>\d{4})',
-)
-_TIMESTAMP_RES = [re.compile(r'^' + date + r'(?:[\sT]+|-)(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:[:.](?P<S>\d{2})(?:\.\d+)?)?$')
-                  for date in _DATE_FORMATS]
+# Dates: three numbers split by '/', '-' or '.'; times: H M [S] split by ':', ',' or '.', with an
+# optional AM/PM (TIMEFORMAT 4: '02:30:00 PM', 'A/P' forms). The SQL forms are ISO
+# ('2008-11-21 11:26:03.000000') or DB2 ('2008-11-21-11.26.03.000000').
+_STAMP_RE = re.compile(
+    r'^(?P<a>\d{1,4})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<c>\d{1,4})'
+    r'(?:(?:[\sT]+|-)(?P<H>\d{1,2})[:.,](?P<M>\d{2})(?:[:.,](?P<S>\d{2})(?:\.\d+)?)?'
+    r'(?:\s*(?P<ampm>[AaPp])\.?(?:[Mm]\.?)?)?)?$')
+_AMPM_FIRST_RE = re.compile(r'^(?P<date>\S+)\s+(?P<ampm>[AaPp])\.?[Mm]?\.?\s+(?P<time>\S+)$')
+# The orders a date can be printed in: DATEFORMAT 1 MM/DD/YYYY, 2 DD-MM-YYYY, 3 YYYY-MM-DD,
+# 4 DD.MM.YYYY, 5 YYYY.MM.DD; locales also print DD/MM/YYYY and two-digit years (DD.MM.YY from
+# Windows servers). So a year-first date is YMD; a year-last date with '.' or '-' is DMY; with
+# '/' it is MDY or DMY, which only the other dates of the answer or the server's time can tell.
+ORDERS = ('YMD', 'MDY', 'DMY')
+
+
+def _year(text):
+    year = int(text)
+    if len(text) <= 2:
+        year += 1900 if year >= 69 else 2000
+    return year
+
+
+def timestamp_candidates(value):
+    """{order: 'YYYY-MM-DDTHH:MM:SS'} for every order (YMD, MDY, DMY) the value can be printed in
+    (see ORDERS) and is a valid date in.
+
+    Empty for a value of the right shape that is no date in any order ('13/45/2024');
+    ParseError for a value that is not a timestamp at all. '' or None -> {}."""
+    if _blank(value):
+        return {}
+    text = str(value).strip()
+    ampm_first = _AMPM_FIRST_RE.match(text)
+    if ampm_first is not None:   # TIMEFORMAT 5: 'A/P 12:00:00'
+        text = '%s %s %s' % (ampm_first.group('date'), ampm_first.group('time'), ampm_first.group('ampm'))
+    match = _STAMP_RE.match(text)
+    if match is None or match.group('H') is None:
+        raise ParseError('not a timestamp: %r' % (value,))
+    a, b, c = match.group('a'), match.group('b'), match.group('c')
+    hour, minute, second = int(match.group('H')), int(match.group('M')), int(match.group('S') or 0)
+    ampm = (match.group('ampm') or '').upper()
+    if ampm:
+        if not 1 <= hour <= 12:
+            return {}
+        hour = hour % 12 + (12 if ampm == 'P' else 0)
+    sep = match.group('sep')
+    if len(a) == 4 and len(c) <= 2:                 # year first: YMD (DATEFORMAT 3 and 5, SQL)
+        fields = {'YMD': (int(a), int(b), int(c))}
+    elif len(c) in (2, 4) and len(a) <= 2:          # year last, four or two digits
+        fields = {'DMY': (_year(c), int(b), int(a))}
+        if sep == '/':                              # MM/DD (DATEFORMAT 1) or DD/MM (locales)
+            fields['MDY'] = (_year(c), int(a), int(b))
+    else:   # a two-digit year first is no documented form
+        raise ParseError('not a timestamp: %r' % (value,))
+    candidates = {}
+    for order, (year, month, day) in fields.items():
+        try:
+            stamp = datetime.datetime(year, month, day, hour, minute, second)
+        except ValueError:
+            continue
+        candidates[order] = stamp.strftime('%Y-%m-%dT%H:%M:%S')
+    return candidates
 
 
 def parse_timestamp(value):
-    """Server timestamps -> ISO 8601 'YYYY-MM-DDTHH:MM:SS' (naive, server local time).
-
-    Accepts SQL '2008-11-21 11:26:03.000000' (also DB2 '2008-11-21-11.26.03.000000'), and the
-    client's date formats: '02/03/23   10:52:07', '04/22/2024 09:38:27', DD.MM.YYYY, YYYY.MM.DD,
-    DD-MM-YYYY. Two-digit years: 69-99 are 19xx, 00-68 are 20xx. '' or None -> None.
-    """
+    """A server timestamp -> ISO 8601 'YYYY-MM-DDTHH:MM:SS' (naive, server local time), when the
+    value alone says which date it is: SQL and YYYY-first forms always; other forms when every
+    order they could be in gives the same date ('22.04.2024', '12/31/99'). An ambiguous value
+    ('05/11/2026': May or November?) raises AmbiguousTimestamp: read it with a DateReader, which
+    resolves the order from the other dates of the answer and the server's time. '' -> None."""
     if _blank(value):
         return None
-    text = str(value).strip()
-    for pattern in _TIMESTAMP_RES:
-        match = pattern.match(text)
-        if match is None:
-            continue
-        year = int(match.group('y'))
-        if len(match.group('y')) == 2:
-            year += 1900 if year >= 69 else 2000
+    results = set(timestamp_candidates(value).values())
+    if not results:
+        raise ParseError('not a timestamp: %r' % (value,))
+    if len(results) > 1:
+        raise AmbiguousTimestamp('ambiguous date: %r could be %s' % (value, ' or '.join(sorted(results))))
+    return results.pop()
+
+
+def check_timestamp(value):
+    """A type check for parse_output: the value is a date and time in some printed form (its order
+    may still be ambiguous on its own); ParseError otherwise."""
+    if not _blank(value) and not timestamp_candidates(value):
+        raise ParseError('not a timestamp: %r' % (value,))
+    return value
+
+
+class AmbiguousTimestamp(ParseError):
+    """A date whose day and month (or year) cannot be told apart from the value alone."""
+
+
+class DateReader(object):
+    """Reads the dates of one server's answer, deciding the date order once for all of them.
+
+    A server (or client) prints every date of an answer in one DATEFORMAT. The orders every value
+    is a valid date in are kept; when `now` (the server's own time, read by SELECT) is known,
+    orders that put a date more than a day after it are dropped. A value that still reads as
+    different dates in the remaining orders is left empty (None) and noted in `problems`, never
+    guessed; a value that is no date at all is left empty and noted too.
+    """
+
+    def __init__(self, values, now=None):
+        self.problems = []
+        self._cache = {}
+        orders = set(ORDERS)
+        parsed = []
+        for value in values:
+            if _blank(value):
+                continue
+            try:
+                candidates = timestamp_candidates(value)
+            except ParseError:
+                continue
+            if candidates:
+                parsed.append(candidates)
+                orders &= set(candidates)
+        if not orders:   # no single order reads every date: judge each value on its own
+            orders = set(ORDERS)
+        if now is not None and parsed:
+            limit = (now + datetime.timedelta(days=1)).strftime('%Y-%m-%dT%H:%M:%S')
+            plausible = set(order for order in orders
+                            if all(c.get(order, '') <= limit for c in parsed if order in c))
+            orders = plausible or orders
+        self.orders = orders
+
+    def read(self, value, label='date'):
+        """The ISO timestamp of a value, or None (empty, unreadable or ambiguous: see problems)."""
+        if _blank(value):
+            return None
+        if value in self._cache:
+            return self._cache[value]
+        result = None
         try:
-            stamp = datetime.datetime(year, int(match.group('m')), int(match.group('d')),
-                                      int(match.group('H')), int(match.group('M')), int(match.group('S') or 0))
-        except ValueError:
-            break
-        return stamp.strftime('%Y-%m-%dT%H:%M:%S')
-    raise ParseError('not a timestamp: %r' % (value,))
+            candidates = timestamp_candidates(value)
+        except ParseError:
+            candidates = None
+        if candidates is None or not candidates:
+            self.problems.append('%s %r is not a date and time' % (label, value))
+        else:
+            results = set(iso for order, iso in candidates.items() if order in self.orders)
+            if len(results) == 1:
+                result = results.pop()
+            else:
+                results = results or set(candidates.values())
+                self.problems.append('%s %r is ambiguous (%s): the day and month order of the server could '
+                                     'not be told' % (label, value, ' or '.join(sorted(results))))
+        self._cache[value] = result
+        return result

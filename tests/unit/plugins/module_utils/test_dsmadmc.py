@@ -33,7 +33,7 @@ from ansible_collections.spectrum_protect.operations.plugins.module_utils._dsmad
 )
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._parse import (
     parse_bytes,
-    parse_timestamp,
+    check_timestamp,
     parse_wait,
     to_int,
 )
@@ -658,7 +658,7 @@ def test_emulator_every_output_mode_gives_the_same_sessions(fleet, emulated):
         assert dict((label, record[label]) for label in row) == row
         assert comma_row == tab_row == list(row.values())
     assert any(' ' in row['Platform'] for row in table)     # wrapped in the table, joined back
-    assert all(parse_timestamp(record['Date/Time First Data Sent']) for record in listed
+    assert all(check_timestamp(record['Date/Time First Data Sent']) for record in listed
                if record['Date/Time First Data Sent'])
 
 

@@ -12,7 +12,9 @@ import os
 import pytest
 
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._parse import (
+    AmbiguousTimestamp,
     ParseError,
+    check_timestamp,
     parse_bytes,
     parse_delimited,
     parse_list,
@@ -23,6 +25,7 @@ from ansible_collections.spectrum_protect.operations.plugins.module_utils._parse
     parse_wait,
     reported_rc,
     split_routed,
+    timestamp_candidates,
     to_int,
 )
 
@@ -221,7 +224,9 @@ def test_list_detailed_sessions_keep_unknown_fields_and_order():
     assert second['Date/Time First Data Sent'] == ''
     assert ids(messages) == ['ANS8001I']
     assert (to_int(first['Sess Number']), parse_wait(first['Wait Time']), parse_bytes(first['Bytes Sent'])) == (29057, 300, 19251)
-    assert parse_timestamp(first['Date/Time First Data Sent']) == '2023-02-03T10:52:07'
+    # 02/03/23 alone may be 3 February or 2 March: only the answer's other dates can tell
+    assert timestamp_candidates(first['Date/Time First Data Sent']) == {
+        'MDY': '2023-02-03T10:52:07', 'DMY': '2023-03-02T10:52:07'}
 
 
 def test_list_continuation_lines_with_colons_belong_to_the_value():
@@ -395,7 +400,7 @@ def test_type_checks_catch_values_garbled_in_place():
 def test_type_checks_pass_good_and_empty_values():
     rows = parse_output(fixture('q_sess_detailed_list.txt'), 'list', checks={
         'Sess Number': to_int, 'Wait Time': parse_wait, 'Bytes Sent': parse_bytes,
-        'Date/Time First Data Sent': parse_timestamp}).rows
+        'Date/Time First Data Sent': check_timestamp}).rows
     assert rows[1]['Date/Time First Data Sent'] == ''
     records = parse_output(' Job Id: 1\n\n Job Id: 2\n Parent: 5\n', 'list', checks={'Parent': to_int}).rows
     assert records == [{'Job Id': '1'}, {'Job Id': '2', 'Parent': '5'}]
@@ -434,7 +439,6 @@ def test_parse_wait(value, expected):
 @pytest.mark.parametrize('value, expected', [
     ('2008-11-21 11:26:03.000000', '2008-11-21T11:26:03'),
     ('2008-11-21-11.26.03.000000', '2008-11-21T11:26:03'),
-    ('02/03/23   10:52:07', '2023-02-03T10:52:07'),
     ('04/22/2024 09:38:27', '2024-04-22T09:38:27'),
     ('12/31/99 23:59:59', '1999-12-31T23:59:59'),
     ('22.04.2024 09:38:27', '2024-04-22T09:38:27'),
@@ -442,6 +446,11 @@ def test_parse_wait(value, expected):
 ])
 def test_parse_timestamp(value, expected):
     assert parse_timestamp(value) == expected
+
+
+def test_parse_timestamp_refuses_to_guess_the_day_and_month():
+    with pytest.raises(AmbiguousTimestamp, match='2023-02-03T10:52:07 or 2023-03-02T10:52:07'):
+        parse_timestamp('02/03/23   10:52:07')
 
 
 @pytest.mark.parametrize('helper, value', [
