@@ -33,12 +33,13 @@ export ANSIBLE_LOCAL_TEMP := $(BUILD)/ansible-tmp
 export ANSIBLE_HOME := $(BUILD)/ansible-home
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help venv collection lint sanity unit integration molecule test demo bench changelog clean
+.PHONY: help venv collection lint sanity unit integration molecule test compat demo bench changelog clean
 
 help:
 	@echo "make demo   start the emulated fleet and show its tasks"
 	@echo "make test   everything CI runs: lint, sanity, unit, integration, molecule"
 	@echo "make bench  benchmarks"
+	@echo "make compat unit and integration tests on every ansible-core release the collection claims"
 
 $(STAMP): requirements-dev.txt tests/emulator/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "No Python 3.11 or newer found: install one or pass PYTHON=/path/to/python3" >&2; exit 1; }
@@ -85,6 +86,32 @@ molecule: collection
 	else echo "molecule: no role scenarios yet"; fi
 
 test: lint sanity unit integration molecule
+
+# Every ansible-core minor release meta/runtime.yml claims (requires_ansible), each in its own venv
+# under build/compat, installed from PyPI on Python 3.11 (the Python every one of them supports),
+# with the test tools pinned in requirements-dev.txt. Not part of `make test`: about ten minutes.
+COMPAT_CORES  ?= 2.15 2.16 2.17 2.18 2.19
+COMPAT        := $(BUILD)/compat
+COMPAT_PYTHON ?= $(shell for p in python3.11 python3; do \
+	if $$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' >/dev/null 2>&1; then command -v $$p; break; fi; done)
+COMPAT_PINS   := $(shell grep -E '^(pytest|pytest-xdist|PyYAML|Jinja2|ansible-runner|ansible-builder)==' requirements-dev.txt)
+
+compat: collection
+	@test -n "$(COMPAT_PYTHON)" || { echo "make compat needs Python 3.11 (COMPAT_PYTHON=/path/to/python3.11)" >&2; exit 1; }
+	@set -e; for v in $(COMPAT_CORES); do \
+		venv=$(COMPAT)/ansible-core-$$v; \
+		if [ ! -f $$venv/.installed ] || [ requirements-dev.txt -nt $$venv/.installed ]; then \
+			rm -rf $$venv; $(COMPAT_PYTHON) -m venv $$venv; \
+			$$venv/bin/python -m pip install --quiet --upgrade pip; \
+			$$venv/bin/python -m pip install --quiet "ansible-core==$$v.*" $(COMPAT_PINS); \
+			$$venv/bin/python -m pip install --quiet -e tests/emulator; \
+			touch $$venv/.installed; \
+		fi; \
+		echo "== $$($$venv/bin/ansible --version | head -1) on $$($$venv/bin/python --version)"; \
+		start=$$(date +%s); \
+		$$venv/bin/python -m pytest -q -n $(JOBS) -p no:cacheprovider tests/unit tests/integration; \
+		echo "== ansible-core $$v: passed in $$(( $$(date +%s) - start )) s"; \
+	done
 
 demo: collection
 	$(BIN)/spemu init --fleet tests/emulator/fleets/demo.yml --home $(DEMO_HOME) --reset

@@ -9,7 +9,7 @@ import stat
 import textwrap
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
+from compat import patch_module_args
 
 from ansible_collections.spectrum_protect.operations.plugins.modules import sp_task_info
 
