@@ -30,8 +30,12 @@ options:
   password:
     description:
       - The administrator's password.
-      - It is written to the standard input of C(dsmadmc), which prompts for it, and never appears on
-        its command line, in a result, a warning or an error message.
+      - By default (O(password_transport=stdin)) it is written to the standard input of C(dsmadmc),
+        which prompts for it, and never appears on its command line. It never appears in a result,
+        a warning or an error message either way.
+      - A client that reads the password only from a terminal fails to log on this way; the module
+        then says so (error kind C(password_not_read)) and names the remedies: O(credentials_file),
+        or O(password_transport=argv).
       - When not set, the environment variable E(SP_ADMIN_PASSWORD), then E(STORAGE_PROTECT_PASSWORD), is used.
       - Mutually exclusive with O(credentials_file); one of the two is required.
     type: str
@@ -53,10 +57,23 @@ options:
     description:
       - A client options file to use instead of the default C(dsm.opt), passed as C(-optfile=).
     type: path
+  password_transport:
+    description:
+      - How O(password) reaches C(dsmadmc).
+      - V(stdin) writes it to the client's standard input, where the client's password prompt reads
+        it. It never appears on a command line.
+      - V(argv) passes C(-password=) on the client's command line, as IBM documents it. B(Other local
+        users can read it in the process list) (C(ps)) while the client runs. Use it only for a client
+        that will not read a password from a pipe, and prefer O(credentials_file).
+      - The password is masked (C(********)) in every result, warning and error either way.
+      - When not set, the environment variable E(SP_PASSWORD_TRANSPORT) is used.
+    type: str
+    choices: [stdin, argv]
+    default: stdin
   timeout:
     description:
-      - How many seconds one call of C(dsmadmc) may take. A call that takes longer is stopped (its
-        whole process group is killed) and reported as a timeout.
+      - How many seconds one call of C(dsmadmc) may take, from 1 to 86400. A call that takes longer
+        is stopped (its whole process group is killed) and reported as a timeout.
     type: int
     default: 300
 notes:

@@ -37,6 +37,8 @@ from ansible_collections.spectrum_protect.operations.plugins.module_utils._parse
 )
 
 DEFAULT_TIMEOUT = 300
+MAX_TIMEOUT = 86400          # one day: a longer single dsmadmc call is a mistake
+PASSWORD_TRANSPORTS = ('stdin', 'argv')
 MAX_PARALLEL_CALLS = 8       # dsmadmc processes at once when routed targets are asked one by one
 MASK = '********'
 MODE_FLAGS = {'list': '-displaymode=list', 'table': '-displaymode=table', 'comma': '-comma', 'tab': '-tab'}
@@ -74,6 +76,12 @@ _KIND_TEXT = {
     'garbled': ('the output of "{command}" from server {server} could not be parsed', ''),
     'client_missing': ('dsmadmc could not be started ({path})',
                        'Install the administrative client, or set dsmadmc_path (SP_DSMADMC).'),
+    'password_not_read': ('dsmadmc did not take the password from its standard input and could not log on '
+                          'to server {server} as {admin}',
+                          'This client reads the password only from a terminal. Use credentials_file '
+                          '(-credentialsfile=, client 8.1.20 and later; recommended), or set '
+                          'password_transport: argv to pass -password= on the command line (visible to other '
+                          'local users in the process list).'),
     'error': ('"{command}" failed on server {server}', ''),
 }
 # Hints for a target reached through command routing, where the hub makes the connection.
@@ -82,9 +90,11 @@ _ROUTED_HINTS = {
     'auth_failed': 'Command routing needs the same administrator ID and password on every target server.',
 }
 
-SERVER_NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.\-]*$')
-_PLAIN_PATTERN_RE = re.compile(r'^[A-Za-z0-9_.*?/\-]+$')
+SERVER_NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}\Z')
+_PLAIN_PATTERN_RE = re.compile(r'^[A-Za-z0-9_.*?/\-]+\Z')
 _CONTROL_RE = re.compile('[\x00-\x1f\x7f]')
+_PASSWORD_PROMPT_RE = re.compile(r'Enter your password', re.IGNORECASE)
+_TERMINAL_RE = re.compile(r'\b(?:tty|terminal|console)\b', re.IGNORECASE)
 
 
 # --- connection options ------------------------------------------------------------------------
@@ -101,6 +111,8 @@ def connection_argument_spec():
         dsmadmc_path=dict(type='str', default='dsmadmc', fallback=(env_fallback, ['SP_DSMADMC'])),
         optfile=dict(type='path'),
         timeout=dict(type='int', default=DEFAULT_TIMEOUT),
+        password_transport=dict(type='str', default='stdin', choices=list(PASSWORD_TRANSPORTS),
+                                fallback=(env_fallback, ['SP_PASSWORD_TRANSPORT'])),
     )
 
 
@@ -336,7 +348,7 @@ class Dsmadmc(object):
     """
 
     def __init__(self, path='dsmadmc', server=None, admin_id=None, password=None, credentials_file=None,
-                 optfile=None, timeout=DEFAULT_TIMEOUT):
+                 optfile=None, timeout=DEFAULT_TIMEOUT, password_transport='stdin'):
         if server:
             server_name_arg(server)
         if admin_id is not None and (not admin_id or _CONTROL_RE.search(admin_id) or ' ' in admin_id):
@@ -345,8 +357,10 @@ class Dsmadmc(object):
             raise ValueError('password: must not contain a line break (it is sent as one line on stdin)')
         if password and credentials_file:
             raise ValueError('password and credentials_file are mutually exclusive')
-        if not timeout or timeout <= 0:
-            raise ValueError('timeout: %r is not a number of seconds > 0' % (timeout,))
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= MAX_TIMEOUT:
+            raise ValueError('timeout: %r is not a number of seconds from 1 to %d' % (timeout, MAX_TIMEOUT))
+        if password_transport not in PASSWORD_TRANSPORTS:
+            raise ValueError('password_transport: %r is not one of %s' % (password_transport, ', '.join(PASSWORD_TRANSPORTS)))
         self.path = path
         self.server = server or None
         self.admin_id = admin_id or None
@@ -354,6 +368,7 @@ class Dsmadmc(object):
         self.credentials_file = credentials_file or None
         self.optfile = optfile or None
         self.timeout = timeout
+        self.password_transport = password_transport
 
     @classmethod
     def from_module(cls, module):
@@ -369,7 +384,8 @@ class Dsmadmc(object):
         try:
             return cls(path=path, server=params.get('server'), admin_id=params.get('admin_id'),
                        password=params.get('password'), credentials_file=params.get('credentials_file'),
-                       optfile=params.get('optfile'), timeout=params.get('timeout') or DEFAULT_TIMEOUT)
+                       optfile=params.get('optfile'), password_transport=params.get('password_transport') or 'stdin',
+                       timeout=DEFAULT_TIMEOUT if params.get('timeout') is None else params['timeout'])
         except ValueError as exc:
             module.fail_json(msg=str(exc))
 
@@ -388,6 +404,8 @@ class Dsmadmc(object):
             argv.append('-se=' + self.server)
         if self.admin_id:
             argv.append('-id=' + self.admin_id)
+        if self.password is not None and self.password_transport == 'argv':
+            argv.append('-password=' + self.password)     # masked in every result (mask())
         if self.credentials_file:
             argv.append('-credentialsfile=' + self.credentials_file)
         if self.optfile:
@@ -412,7 +430,9 @@ class Dsmadmc(object):
     def _execute(self, command, mode):
         _check_command(command)
         argv = self.argv(command, mode)
-        stdin = None if self.password is None else (self.password + '\n').encode('utf-8')
+        stdin = None
+        if self.password is not None and self.password_transport == 'stdin':
+            stdin = (self.password + '\n').encode('utf-8')
         try:
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.environment(),
@@ -447,7 +467,7 @@ class Dsmadmc(object):
         """
         run = self._execute(command, mode)
         messages = parse_messages(run.stdout)
-        kind = classify(run.rc, messages, run.timed_out)
+        kind = self._password_kind(classify(run.rc, messages, run.timed_out), run, messages)
         if kind not in OK_KINDS:
             raise self._error(kind, command, run, messages)
         rows = []
@@ -511,7 +531,7 @@ class Dsmadmc(object):
             raise self._error('garbled', routed_command, run, parse_messages(run.stdout), detail=str(exc))
         if not split.routed:
             messages = split.sections[0]['messages']
-            kind = classify(run.rc, messages)
+            kind = self._password_kind(classify(run.rc, messages), run, messages)
             detail = None if kind not in OK_KINDS else 'the reply has no command routing messages (ANR1687I)'
             raise self._error('error' if kind in OK_KINDS else kind, routed_command, run, messages, detail=detail)
         results = [self._section_result(section, routed_command, run, mode, columns, checks)
@@ -539,6 +559,22 @@ class Dsmadmc(object):
         rc = {'ok': 0, 'empty': 11}.get(kind, run.rc)
         return DsmadmcResult(section['server'], self.mask(command), self.mask(run.argv), rc, kind,
                              self.mask(rows), self.mask(section['messages']), error, self.mask(section['text']))
+
+    def _password_kind(self, kind, run, messages):
+        """'password_not_read' for a sign-on that failed although the password was written to the
+        client's standard input, when the server never judged it: no ANS1051I (invalid user id or
+        password), and the client printed its password prompt, said it could not establish the
+        session, or complained about the terminal. A real wrong password stays auth_failed."""
+        if self.password is None or self.password_transport != 'stdin' or kind in OK_KINDS or kind == 'timeout':
+            return kind
+        ids = _ids(messages)
+        if 'ANS1051I' in ids or kind in ('unreachable', 'unknown_server', 'not_authorized', 'client_missing'):
+            return kind
+        prompted = _PASSWORD_PROMPT_RE.search(run.stdout or '') is not None
+        terminal = _TERMINAL_RE.search(run.stderr or '') is not None or _TERMINAL_RE.search(run.stdout or '') is not None
+        if prompted or terminal or 'ANS8023E' in ids:
+            return 'password_not_read'
+        return kind
 
     # -- errors
 

@@ -94,8 +94,26 @@ options:
     description: At most this many messages per task (the latest ones); V(0) for no limit.
     type: int
     default: 50
+  max_rows:
+    description:
+      - At most this many rows per query and server (C(FETCH FIRST) in every C(SELECT)), from 1 to
+        10,000,000. An answer that has more is cut, flagged in RV(servers[].truncated) with a
+        warning, and makes the counts incomplete (C(complete=false)); it is never cut silently.
+      - The module's filters (O(ids), O(states), O(client_name), O(session_type), O(description),
+        O(job_id), O(since)) are also pushed into the queries where the server can apply them,
+        so a narrow read fetches few rows.
+    type: int
+    default: 100000
 notes:
   - Times are the server's local time, in ISO 8601 without a time zone, as the server prints them.
+  - "Outcomes come only from evidence: a completed job's completion word, else its activity-log
+    messages; else its outcome is V(unknown) (state C(Unknown)), with a warning, counted under
+    RV(summary.unknown) and never as successful."
+  - "When the activity log cannot be read, the outcomes it would have checked are kept but marked
+    C(outcome_verified=false) (a successful session is then shown, not hidden), and the counts say
+    C(complete=false)."
+  - Dates of C(QUERY) output are read in every DATEFORMAT; a day/month order that neither the other
+    dates of the answer nor the server's time settle leaves the field empty, with a warning.
   - Sessions that completed successfully are neither returned nor counted, as on the Tasks page.
 seealso:
   - name: Operations Center Tasks page
@@ -161,7 +179,9 @@ tasks:
       description: True while the task runs.
       type: bool
     outcome:
-      description: V(null) while active; else V(successful), V(warning), V(failed) or V(terminated).
+      description:
+        - V(null) while active; else V(successful), V(warning), V(failed), V(terminated), or V(unknown)
+          when no answer of the server proves how the task ended.
       type: str
     start_time:
       description: Start, ISO 8601, server time.
@@ -211,6 +231,11 @@ tasks:
     status_text:
       description: Process status text; for a job, the status word as the server printed it.
       type: str
+    outcome_verified:
+      description:
+        - False when the outcome could not be checked because a supporting read (the activity log)
+          failed; the outcome shown is then the best known one.
+      type: bool
     messages:
       description: Activity-log messages of the task (only with O(activity_log=true)).
       type: list
@@ -230,21 +255,33 @@ tasks:
       parent_process: 40
       duration_seconds: 1820
 summary:
-  description: The page's header counts over the returned tasks, and active counts per type.
+  description:
+    - The page's header counts over the returned tasks, and active counts per type.
+    - C(unknown) counts completed tasks whose outcome is unknown (never counted as successful);
+      C(unverified) counts tasks whose outcome could not be checked.
+    - C(complete) is true only when every server was read in full (no failed or truncated query,
+      no unknown or unverified outcome); false means the counts are a lower bound.
   returned: success
   type: dict
   sample:
     successful: 12
     warning: 2
     failed: 1
+    unknown: 0
+    unverified: 0
+    complete: true
     active:
       session: 9
       process: 4
       job: 3
 servers:
   description:
-    - Per server, what could be read - C(name), C(version), C(jobs_supported), C(reachable), C(error) -
-      and C(summary), the header counts of that server's returned tasks.
+    - Per server, what could be read - C(name), C(version), C(jobs_supported), C(reachable),
+      C(read) (false when a query of its tasks failed), C(error) (all failures in one text),
+      C(errors) (one dict per failed query - C(query), C(kind), C(rc), C(message_ids), C(msg)),
+      C(truncated) (queries cut at O(max_rows)), C(unverified) (the outcomes whose counts could not
+      be checked) - and C(summary), the header counts of that server's returned tasks with their
+      own C(complete).
   returned: success
   type: list
   elements: dict
@@ -272,11 +309,15 @@ from ansible_collections.spectrum_protect.operations.plugins.module_utils._dsmad
     module_kwargs,
 )
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._tasks import (
+    DEFAULT_MAX_ROWS,
     PAGE_STATES,
     TASK_TYPES,
+    TaskReadError,
     TaskReader,
     parse_since,
 )
+
+MAX_ROWS = 10000000
 
 
 def main():
@@ -293,6 +334,7 @@ def main():
         job_id=dict(type='int'),
         activity_log=dict(type='bool', default=False),
         activity_log_limit=dict(type='int', default=50),
+        max_rows=dict(type='int', default=DEFAULT_MAX_ROWS),
     )
     module = AnsibleModule(**module_kwargs(argument_spec, supports_check_mode=True))
     params = module.params
@@ -309,8 +351,22 @@ def main():
     if params['activity_log_limit'] < 0:
         module.fail_json(msg='activity_log_limit must be 0 or more, got %d' % params['activity_log_limit'])
 
+    if not 1 <= params['max_rows'] <= MAX_ROWS:
+        module.fail_json(msg='max_rows: %d is not from 1 to %d' % (params['max_rows'], MAX_ROWS))
+    if params['activity_log_limit'] > MAX_ROWS:
+        module.fail_json(msg='activity_log_limit: %d is more than %d' % (params['activity_log_limit'], MAX_ROWS))
+
     reader = TaskReader(module)
-    result = reader.read()
+    try:
+        result = reader.read()
+    except ValueError as exc:
+        module.fail_json(msg=str(exc), commands=reader.commands)
+    except TaskReadError as error:
+        for warning in reader.warnings:
+            module.warn(warning)
+        module.fail_json(msg=error.msg, **error.fields)
+    for warning in reader.warnings:
+        module.warn(warning)
     module.exit_json(changed=False, **result)
 
 

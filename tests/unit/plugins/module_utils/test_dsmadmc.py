@@ -106,7 +106,9 @@ def no_password_in(*values):
 
 def test_connection_argument_spec():
     spec = connection_argument_spec()
-    assert sorted(spec) == ['admin_id', 'credentials_file', 'dsmadmc_path', 'optfile', 'password', 'server', 'timeout']
+    assert sorted(spec) == ['admin_id', 'credentials_file', 'dsmadmc_path', 'optfile', 'password',
+                            'password_transport', 'server', 'timeout']
+    assert spec['password_transport']['default'] == 'stdin'
     assert spec['password']['no_log'] is True
     assert spec['admin_id']['aliases'] == ['username']
     assert spec['admin_id']['fallback'][1] == ['SP_ADMIN_ID', 'STORAGE_PROTECT_USERNAME']
@@ -675,7 +677,7 @@ def test_emulator_nothing_found_and_unknown_command(fleet, emulated):
     runner = emulated(old)
     assert runner.run('query process 99999').kind == 'empty'
     with pytest.raises(DsmadmcError) as caught:
-        runner.run('query job')
+        runner.run('query nosuchthing')
     assert (caught.value.kind, caught.value.rc, caught.value.message_ids) == ('error', 2, ['ANR2000E', 'ANS8001I'])
 
 

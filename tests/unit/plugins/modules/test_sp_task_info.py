@@ -119,10 +119,12 @@ def test_reads_real_formats(fake, capfd):
     assert tasks[("session", 36700)]["state"] == "Failed"
     assert len(tasks) == 4          # the TAPE MOUNT row is an event of session 36700, not a task
     assert tasks[("job", 12)]["state"] == "Interrupted"
-    assert result["summary"] == {"successful": 0, "warning": 1, "failed": 1,
-                                 "active": {"session": 1, "process": 0, "job": 1}}
+    assert result["summary"] == {"successful": 0, "warning": 1, "failed": 1, "unknown": 0, "unverified": 0,
+                                 "complete": True, "active": {"session": 1, "process": 0, "job": 1}}
     assert result["servers"] == [{"name": "TSM8", "version": "8.1.21", "jobs_supported": True,
-                                  "reachable": True, "error": None, "summary": result["summary"]}]
+                                  "reachable": True, "read": True, "error": None, "errors": [],
+                                  "truncated": [], "unverified": [], "summary": result["summary"]}]
+    assert all(task["outcome_verified"] for task in result["tasks"])
     assert result["changed"] is False
 
 
@@ -142,7 +144,9 @@ def test_check_mode_runs_the_same_queries(fake, capfd):
     result = run(capfd, {"dsmadmc_path": fake["path"], "admin_id": "ADMIN", "password": "s3cret",
                          "_ansible_check_mode": True, "types": ["job"], "scope": "active"})
     assert [t["id"] for t in result["tasks"]] == [12]
-    assert [c["argv"][-1] for c in calls(fake)] == ["QUERY STATUS", "QUERY JOB STATUS=ANY"]
+    # the server's own time (no session or process row carried it) dates the job's duration
+    assert [c["argv"][-1] for c in calls(fake)] == ["QUERY STATUS", "QUERY JOB STATUS=ANY",
+                                                   "SELECT CURRENT_TIMESTAMP AS SERVER_TIME FROM STATUS"]
 
 
 @pytest.mark.parametrize("option,value,words", [
@@ -168,7 +172,7 @@ def test_activity_log_reaches_back_to_the_start_of_completed_tasks(fake, capfd):
     earliest_start = 9 * 3600 + 38 * 60 + 27 - 3600          # 01:00:00 to the server time 09:38:27
     assert actlog == ["SELECT DATE_TIME, MSGNO, SEVERITY, MESSAGE, ORIGINATOR, SESSION, PROCESS FROM ACTLOG"
                       " WHERE DATE_TIME >= CURRENT_TIMESTAMP - %d SECONDS AND SEVERITY IN ('W','E','S')"
-                      % (earliest_start + 60)]
+                      " FETCH FIRST 100001 ROWS ONLY" % (earliest_start + 60)]
 
 
 ROUTED_FAKE = textwrap.dedent('''\
@@ -198,9 +202,11 @@ def test_hub_lost_after_the_first_query_is_reported_not_a_traceback(tmp_path, ca
     path.chmod(path.stat().st_mode | stat.S_IEXEC)
     result = run(capfd, {"dsmadmc_path": str(path), "admin_id": "ADMIN", "password": "s3cret",
                          "server": "HUB", "route_to": ["SPOKE9"]})
-    assert not result.get("failed"), result
-    assert result["tasks"] == []
+    # nothing was read after QUERY STATUS: that is a failure, never "reachable, no tasks"
+    assert result["failed"] is True
+    assert result["msg"].startswith("No server could be read.") and "ANS1017E" in result["msg"]
     report = result["servers"][0]
     assert report["name"] == "SPOKE9" and report["version"] == "8.1.14"
-    assert report["reachable"] is False and "ANS1017E" in report["error"]
+    assert report["reachable"] is False and report["read"] is False and "ANS1017E" in report["error"]
+    assert [entry["query"] for entry in report["errors"]] == ["sessions"]
     assert len(result["commands"]) == 2     # nothing more is sent to a server that cannot be read
