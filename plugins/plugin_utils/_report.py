@@ -1,0 +1,946 @@
+# -*- coding: utf-8 -*-
+# Copyright: spectrum_protect.operations contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The fleet task report: one model built from sp_task_info results, written as HTML, JSON, CSV
+and Markdown.
+
+Controller-side only (the sp_task_report action plugin and the tests use it). Everything is plain
+Python over lists and dicts, linear in the number of tasks: 100,000 tasks are one pass per format,
+never a template loop. The HTML page's frame, stylesheet and script are the files in
+``_report_assets/``; the data goes into the page as one JSON document the script reads.
+
+The schema of the JSON report (``SCHEMA_VERSION``) is documented in docs/task-report.md and in
+``roles/task_report/files/task-report.schema.json``.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import csv
+import datetime
+import html
+import io
+import json
+import os
+import re
+
+SCHEMA_VERSION = '1.0'
+FORMATS = ('html', 'json', 'csv', 'markdown')
+EXTENSIONS = {'html': 'html', 'json': 'json', 'csv': 'csv', 'markdown': 'md'}
+TASK_TYPES = ('session', 'process', 'job')
+ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), '_report_assets')
+
+# The task fields of the JSON report, in order. Keys a newer sp_task_info adds are kept after them.
+TASK_FIELDS = ('server', 'type', 'id', 'state', 'active', 'outcome', 'outcome_verified',
+               'start_time', 'end_time', 'duration_seconds', 'description', 'client_name',
+               'session_type', 'platform', 'comm_method', 'wait_seconds', 'bytes_sent',
+               'bytes_received', 'job_id', 'job_name', 'job_type', 'parent_process', 'status_text',
+               'messages')
+# The CSV columns: stable, one row per task. `messages` is the number of activity-log messages,
+# `last_message` the latest one (the full log is in the JSON and HTML reports).
+CSV_COLUMNS = ('server', 'type', 'id', 'state', 'active', 'outcome', 'outcome_verified',
+               'start_time', 'end_time', 'duration_seconds', 'description', 'client_name',
+               'session_type', 'platform', 'job_id', 'job_name', 'job_type', 'parent_process',
+               'status_text', 'wait_seconds', 'bytes_sent', 'bytes_received', 'messages',
+               'last_message')
+CSV_TEXT_COLUMNS = frozenset(['server', 'state', 'description', 'client_name', 'session_type',
+                              'platform', 'job_name', 'job_type', 'status_text', 'last_message'])
+COUNT_KEYS = ('successful', 'warning', 'failed', 'unknown')
+PROBLEM_OUTCOMES = ('failed', 'terminated', 'warning', 'unknown')
+
+
+class ReportError(ValueError):
+    """Input the report cannot be built from (the action plugin turns it into a failed task)."""
+
+
+# --- the model ---------------------------------------------------------------------------------
+
+def _now_utc():
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+
+
+def _int(value, default=0):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _empty_counts():
+    return {'successful': 0, 'warning': 0, 'failed': 0, 'unknown': 0,
+            'active': dict((t, 0) for t in TASK_TYPES)}
+
+
+def _add_counts(total, counts):
+    for key in COUNT_KEYS:
+        total[key] += _int((counts or {}).get(key))
+    active = (counts or {}).get('active') or {}
+    for task_type in TASK_TYPES:
+        total['active'][task_type] += _int(active.get(task_type))
+
+
+def _counts_of(tasks):
+    """Header counts from tasks, as sp_task_info computes them, for a result without a summary."""
+    counts = _empty_counts()
+    for task in tasks:
+        if task.get('active'):
+            if task.get('type') in TASK_TYPES:
+                counts['active'][task['type']] += 1
+        elif task.get('outcome') == 'successful':
+            if task.get('type') != 'session':
+                counts['successful'] += 1
+        elif task.get('outcome') in ('warning', 'failed', 'unknown'):
+            counts[task['outcome']] += 1
+        elif task.get('outcome') == 'terminated':
+            counts['failed'] += 1
+    return counts
+
+
+def _text(value):
+    """A warning or error as text (ansible-core may hand over objects with a message)."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return str(value.get('msg') or value.get('message') or value)
+    return str(getattr(value, 'msg', None) or value)
+
+
+def _is_read(result):
+    """True for an sp_task_info result that read something (a failed read has no `tasks`)."""
+    return isinstance(result, dict) and isinstance(result.get('tasks'), list) and not result.get('failed')
+
+
+def _failed_read_name(result, host):
+    invocation = (result or {}).get('invocation') or {}
+    args = invocation.get('module_args') or {}
+    return str(args.get('server') or host or 'unknown server').upper()
+
+
+def _failed_read_error(result, host):
+    if not isinstance(result, dict) or not result:
+        return 'no result: host %s was not reached by Ansible' % host
+    if result.get('skipped'):
+        return 'the read was skipped on host %s' % host
+    if result.get('unreachable'):
+        return 'host %s was unreachable for Ansible: %s' % (host, _text(result.get('msg')))
+    message = _text(result.get('msg')) or 'the read failed without a message'
+    if result.get('module_stderr') and 'MODULE FAILURE' in message:
+        message += ' (%s)' % str(result['module_stderr']).strip().splitlines()[-1][:300]
+    return message
+
+
+def _server_entry(server, reachable_default=True):
+    entry = {
+        'name': str(server.get('name') or 'unknown server'),
+        'version': server.get('version'),
+        'jobs_supported': server.get('jobs_supported'),
+        'reachable': bool(server.get('reachable', reachable_default)),
+        'error': server.get('error'),
+        'errors': list(server.get('errors') or ([server['error']] if server.get('error') else [])),
+    }
+    for key, value in server.items():   # keys a newer sp_task_info adds (truncated, ...)
+        if key not in entry and key not in ('summary',):
+            entry[key] = value
+    return entry
+
+
+def _server_summary(summary, tasks):
+    counts = _empty_counts()
+    _add_counts(counts, summary if summary is not None else _counts_of(tasks))
+    if summary is not None and 'unknown' not in summary:   # an sp_task_info without `unknown`
+        counts['unknown'] = sum(1 for t in tasks if t.get('outcome') == 'unknown')
+    if summary is not None and 'complete' in summary:
+        counts['complete'] = bool(summary['complete'])
+    counts['unverified'] = sum(1 for t in tasks if t.get('outcome_verified') is False)
+    counts['tasks'] = len(tasks)
+    return counts
+
+
+def _task(task, include_raw, include_messages):
+    out = {}
+    for key in TASK_FIELDS:
+        if key == 'messages':
+            if include_messages and task.get('messages') is not None:
+                out['messages'] = task['messages']
+            continue
+        out[key] = task.get(key)
+    for key, value in task.items():
+        if key not in out and key not in ('raw', 'messages'):
+            out[key] = value
+    if include_raw and 'raw' in task:
+        out['raw'] = task['raw']
+    return out
+
+
+def build(results, hosts=None, title=None, parameters=None, include_raw=False,
+          include_messages=True, thresholds=None, generated_at=None):
+    """The report model from sp_task_info results.
+
+    ``results``: the registered results (one routed read, or one per server); a failed read (no
+    ``tasks``) becomes an unreachable server named by its module arguments or by ``hosts[i]``.
+    ``thresholds``: {'failed': N, 'unknown': N, 'unreachable': N}; None entries are off.
+    """
+    if not isinstance(results, list):
+        raise ReportError('results must be a list of sp_task_info results, got %s' % type(results).__name__)
+    hosts = list(hosts or [])
+    servers, tasks, commands, warnings = [], [], [], []
+    seen = set()
+    fleet = _empty_counts()
+    complete_flags = []
+    for index, result in enumerate(results):
+        host = hosts[index] if index < len(hosts) else None
+        if result is not None and not isinstance(result, dict):
+            raise ReportError('results[%d] is a %s, not an sp_task_info result' % (index, type(result).__name__))
+        result = result or {}
+        commands.extend(str(c) for c in result.get('commands') or [])
+        warnings.extend(_text(w) for w in result.get('warnings') or [])
+        if not _is_read(result):
+            known = [s for s in result.get('servers') or [] if isinstance(s, dict) and s.get('name')]
+            error = _failed_read_error(result, host)
+            if not known:
+                known = [{'name': _failed_read_name(result, host), 'reachable': False, 'error': error}]
+            for server in known:
+                entry = _server_entry(server, reachable_default=False)
+                entry['reachable'] = False
+                entry['error'] = entry['error'] or error
+                entry['errors'] = entry['errors'] or [entry['error']]
+                if entry['name'] in seen:
+                    continue
+                seen.add(entry['name'])
+                entry['summary'] = _server_summary(None, [])
+                entry['summary']['complete'] = False
+                servers.append(entry)
+            continue
+        result_tasks = result['tasks']
+        by_server = {}
+        for task in result_tasks:
+            by_server.setdefault(task.get('server'), []).append(task)
+        for server in result.get('servers') or []:
+            entry = _server_entry(server)
+            own = by_server.pop(entry['name'], [])
+            if entry['name'] in seen:
+                warnings.append('server %s was read twice; the first read is reported' % entry['name'])
+                continue
+            seen.add(entry['name'])
+            entry['summary'] = _server_summary(server.get('summary'), own)
+            servers.append(entry)
+            tasks.extend(_task(t, include_raw, include_messages) for t in own)
+        for name, own in by_server.items():   # tasks of a server the result does not list
+            name = str(name or 'unknown server')
+            if name in seen:
+                continue
+            seen.add(name)
+            entry = _server_entry({'name': name})
+            entry['summary'] = _server_summary(None, own)
+            servers.append(entry)
+            tasks.extend(_task(t, include_raw, include_messages) for t in own)
+        summary = result.get('summary')
+        _add_counts(fleet, summary if summary is not None else _counts_of(result_tasks))
+        if summary is not None and 'unknown' not in summary:
+            fleet['unknown'] += sum(1 for t in result_tasks if t.get('outcome') == 'unknown')
+        if summary is not None and 'complete' in summary:
+            complete_flags.append(bool(summary['complete']))
+
+    reasons = []
+    for entry in servers:
+        if not entry['reachable']:
+            reasons.append('%s could not be read' % entry['name'])
+        elif entry['errors']:
+            reasons.append('%s: %d quer%s failed' % (entry['name'], len(entry['errors']),
+                                                     'y' if len(entry['errors']) == 1 else 'ies'))
+        elif entry['summary'].get('complete') is False:
+            reasons.append('%s: its counts are incomplete' % entry['name'])
+    unverified = sum(1 for t in tasks if t.get('outcome_verified') is False)
+    if unverified:
+        reasons.append('%d task outcome%s could not be verified' % (unverified, '' if unverified == 1 else 's'))
+    if fleet['unknown']:
+        reasons.append('%d task outcome%s unknown' % (fleet['unknown'], ' is' if fleet['unknown'] == 1 else 's are'))
+    if False in complete_flags and not reasons:
+        reasons.append('sp_task_info reported incomplete counts')
+    fleet.update({
+        'complete': not reasons,
+        'incomplete_reasons': reasons,
+        'unverified': unverified,
+        'tasks': len(tasks),
+        'servers': len(servers),
+        'servers_unreachable': sum(1 for s in servers if not s['reachable']),
+        'servers_with_errors': sum(1 for s in servers if s['reachable'] and s['errors']),
+    })
+    moment = generated_at or _now_utc()
+    model = {
+        'schema_version': SCHEMA_VERSION,
+        'generator': 'spectrum_protect.operations.task_report',
+        'generated_at': moment.strftime('%Y-%m-%dT%H:%M:%SZ') if hasattr(moment, 'strftime') else str(moment),
+        'title': title or 'Spectrum Protect tasks',
+        'parameters': dict(parameters or {}),
+        'summary': fleet,
+        'servers': servers,
+        'tasks': tasks,
+        'commands': commands,
+        'warnings': [w for w in warnings if w],
+    }
+    model['thresholds'] = evaluate_thresholds(model, thresholds or {})
+    return model
+
+
+def evaluate_thresholds(model, limits):
+    """{'failed': {'limit', 'value', 'exceeded'}, ...} for every threshold that is set."""
+    summary = model['summary']
+    values = {
+        'failed': summary['failed'],
+        'unknown': summary['unknown'],
+        'unreachable': summary['servers_unreachable'],
+    }
+    out = {}
+    for key in ('failed', 'unknown', 'unreachable'):
+        limit = limits.get(key)
+        if limit is None:
+            continue
+        limit = _int(limit, None)
+        if limit is None or limit < 0:
+            raise ReportError('threshold %s must be a number 0 or more, got %r' % (key, limits.get(key)))
+        out[key] = {'limit': limit, 'value': values[key], 'exceeded': values[key] > limit}
+    return out
+
+
+def threshold_message(model, paths=None):
+    """One sentence naming every exceeded threshold with its count, or None."""
+    parts = []
+    for key, label in (('failed', 'failed tasks'), ('unknown', 'tasks with an unknown outcome'),
+                       ('unreachable', 'unreachable servers')):
+        check = model['thresholds'].get(key)
+        if check and check['exceeded']:
+            part = '%s %d > %d' % (label, check['value'], check['limit'])
+            if key == 'unreachable':
+                part += ' (%s)' % ', '.join(s['name'] for s in model['servers'] if not s['reachable'])
+            parts.append(part)
+    if not parts:
+        return None
+    text = 'Task report thresholds exceeded: %s.' % '; '.join(parts)
+    if paths:
+        text += ' Report: %s' % (paths.get('html') or sorted(paths.values())[0])
+    return text
+
+
+# --- small formatting helpers ------------------------------------------------------------------
+
+def duration_text(seconds):
+    """1h 05m, 3d 4h, 45s; '' for None."""
+    if seconds is None:
+        return ''
+    seconds = _int(seconds)
+    if seconds < 60:
+        return '%ds' % seconds
+    minutes, _sec = divmod(seconds, 60)
+    if minutes < 60:
+        return '%dm %02ds' % (minutes, _sec)
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return '%dh %02dm' % (hours, minutes)
+    days, hours = divmod(hours, 24)
+    return '%dd %dh' % (days, hours)
+
+
+def time_text(value):
+    return str(value).replace('T', ' ') if value else ''
+
+
+def outcome_label(task):
+    """The state a person reads: the page's state, with an unverified outcome marked."""
+    state = task.get('state') or (task.get('outcome') or '').capitalize() or 'Unknown'
+    if task.get('outcome') == 'unknown' and state.lower() in ('successful', 'completed'):
+        state = 'Unknown'   # never shown as a success
+    if task.get('outcome_verified') is False and not task.get('active'):
+        state += ' (unverified)'
+    return state
+
+
+def task_label(task):
+    """'SPOKE1 process 601'."""
+    return '%s %s %s' % (task.get('server'), task.get('type'), task.get('id'))
+
+
+def task_text(task):
+    """Description or client, as the Tasks page's column shows it."""
+    if task.get('type') == 'session':
+        parts = [task.get('client_name'), task.get('description')]
+        return ' \u00b7 '.join(str(p) for p in parts if p)
+    return str(task.get('description') or task.get('job_name') or '')
+
+
+def restriction(server):
+    if server.get('jobs_supported') is False:
+        return ('V%s: jobs are not shown (the Tasks page shows jobs of servers at V8.1.12 or later)'
+                % (server.get('version') or 'before 8.1.12'))
+    return None
+
+
+def since_text(parameters):
+    since = parameters.get('since')
+    return 'completed tasks of the last %s and every active task' % since if since else 'every task read'
+
+
+# --- JSON --------------------------------------------------------------------------------------
+
+def to_json(model):
+    return json.dumps(model, ensure_ascii=False, separators=(',', ':'), sort_keys=False) + '\n'
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+_FORMULA = re.compile(r'^[=+\-@\t\r]')
+
+
+def _csv_value(column, value):
+    if value is None:
+        return ''
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    text = str(value)
+    if column in CSV_TEXT_COLUMNS and _FORMULA.match(text):
+        return "'" + text   # a spreadsheet must not run a server's text as a formula
+    return text
+
+
+def to_csv(model):
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator='\r\n')
+    writer.writerow(CSV_COLUMNS)
+    for task in model['tasks']:
+        messages = task.get('messages')
+        row = []
+        for column in CSV_COLUMNS:
+            if column == 'messages':
+                value = len(messages) if messages is not None else None
+            elif column == 'last_message':
+                value = ('%s %s' % (messages[-1].get('time') or '', messages[-1].get('message') or '')).strip() \
+                    if messages else None
+            else:
+                value = task.get(column)
+            row.append(_csv_value(column, value))
+        writer.writerow(row)
+    return out.getvalue()
+
+
+# --- Markdown ----------------------------------------------------------------------------------
+
+_MD_ESCAPE = re.compile(r'([\\|*`\[\]])')
+
+
+def md(value):
+    """A table cell: no newlines, pipes and emphasis escaped, HTML neutralised."""
+    if value is None:
+        return ''
+    text = ' '.join(str(value).split())
+    text = _MD_ESCAPE.sub(r'\\\1', text)
+    return text.replace('<', '&lt;')
+
+
+def _md_table(headers, rows, align=None):
+    align = align or ['---'] * len(headers)
+    lines = ['| ' + ' | '.join(headers) + ' |', '|' + '|'.join(align) + '|']
+    lines += ['| ' + ' | '.join(row) + ' |' for row in rows]
+    return lines
+
+
+def _md_task_rows(tasks):
+    rows = []
+    for task in tasks:
+        messages = task.get('messages') or []
+        last = next((m for m in reversed(messages) if (m.get('severity') or '') in ('E', 'S', 'W')), None) \
+            or (messages[-1] if messages else None)
+        rows.append([md(task.get('server')), md(task.get('type')), md(task.get('id')), md(task_text(task)),
+                     md(outcome_label(task)), md(task.get('job_id')), md(task.get('parent_process')),
+                     md(time_text(task.get('start_time'))), md(time_text(task.get('end_time'))),
+                     md(duration_text(task.get('duration_seconds'))),
+                     md(last.get('message') if last else '')])
+    return rows
+
+
+TASK_HEADERS = ['Server', 'Type', 'ID', 'Description or client', 'State', 'Job ID', 'Parent', 'Start', 'End',
+                'Duration', 'Message']
+
+
+def to_markdown(model, full=False, limit=50):
+    summary = model['summary']
+    params = model['parameters']
+    lines = ['# %s' % md(model['title']), '']
+    where = ('read through hub %s' % params['hub']) if params.get('hub') else 'read per server'
+    lines.append('%s, %d server%s (%s). Generated %s; times are server time.' % (
+        since_text(params).capitalize(), summary['servers'], '' if summary['servers'] == 1 else 's',
+        md(where), model['generated_at']))
+    lines.append('')
+    if not summary['complete']:
+        lines.append('**Counts incomplete:** %s.' % md('; '.join(summary['incomplete_reasons'])))
+        lines.append('')
+    exceeded = threshold_message(model)
+    if exceeded:
+        lines.append('**%s**' % md(exceeded))
+        lines.append('')
+    unreachable = [s for s in model['servers'] if not s['reachable'] or s['errors']]
+    if unreachable:
+        lines.append('## Servers not read completely')
+        lines.append('')
+        for server in unreachable:
+            state = 'could not be read' if not server['reachable'] else 'read with errors'
+            lines.append('- **%s** %s: %s' % (md(server['name']), state,
+                                               md(' / '.join(server['errors'] or [server['error'] or '']))))
+        lines.append('')
+    lines.append('## Counts')
+    lines.append('')
+    headers = ['', 'Successful', 'Warning', 'Failed', 'Unknown', 'Active sessions', 'Active processes',
+               'Active jobs', 'Version', 'Note']
+    align = ['---'] + ['---:'] * 7 + ['---', '---']
+
+    def count_row(name, counts, version='', note=''):
+        return [name] + [str(counts[k]) for k in COUNT_KEYS] + \
+            [str(counts['active'][t]) for t in TASK_TYPES] + [version, note]
+
+    rows = [count_row('**Fleet**', summary, '', '' if summary['complete'] else 'incomplete')]
+    for server in model['servers']:
+        note = 'not read' if not server['reachable'] else (restriction(server) or '')
+        if server['reachable'] and server['summary'].get('unverified'):
+            note = (note + '; ' if note else '') + '%d unverified' % server['summary']['unverified']
+        rows.append(count_row(md(server['name']), server['summary'], md(server.get('version') or ''), md(note)))
+    lines += _md_table(headers, rows, align)
+    lines.append('')
+    groups = [
+        ('Failed tasks', [t for t in model['tasks'] if t.get('outcome') in ('failed', 'terminated')]),
+        ('Warning tasks', [t for t in model['tasks'] if t.get('outcome') == 'warning']),
+        ('Tasks with an unknown outcome', [t for t in model['tasks'] if t.get('outcome') == 'unknown']),
+        ('Outcomes not verified', [t for t in model['tasks'] if t.get('outcome_verified') is False
+                                   and t.get('outcome') not in ('unknown',) and not t.get('active')]),
+    ]
+    for heading, tasks in groups:
+        if not tasks:
+            continue
+        lines.append('## %s (%d)' % (heading, len(tasks)))
+        lines.append('')
+        shown = tasks if full or limit is None or limit <= 0 else tasks[:limit]
+        lines += _md_table(TASK_HEADERS, _md_task_rows(shown))
+        if len(shown) < len(tasks):
+            lines.append('')
+            lines.append('%d more not listed here: see the HTML, CSV or JSON report.' % (len(tasks) - len(shown)))
+        lines.append('')
+    if full:
+        lines.append('## All tasks (%d)' % len(model['tasks']))
+        lines.append('')
+        lines += _md_table(TASK_HEADERS, _md_task_rows(model['tasks']))
+        lines.append('')
+    return '\n'.join(lines).rstrip('\n') + '\n'
+
+
+# --- the timeline (inline SVG, drawn here from the data) ----------------------------------------
+
+TIMELINE_WIDTH = 1200
+LABEL_WIDTH = 110
+ROW_HEIGHT = 14
+ROW_GAP = 3
+MAX_ROWS = 8
+
+
+def _parse_time(value):
+    if not value:
+        return None
+    try:
+        return datetime.datetime.strptime(str(value)[:19], '%Y-%m-%dT%H:%M:%S')
+    except ValueError:
+        return None
+
+
+def _bar_class(task):
+    if task.get('active'):
+        state = (task.get('state') or '').lower()
+        if state == 'interrupted':
+            return 'interrupted'
+        if state == 'sleeping':
+            return 'sleeping'
+        return 'running'
+    outcome = task.get('outcome') or 'unknown'
+    if outcome == 'terminated':
+        outcome = 'failed'
+    if outcome not in ('successful', 'warning', 'failed'):
+        outcome = 'unknown'
+    return outcome
+
+
+def _tick_step(span_seconds):
+    for step in (900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800):
+        if span_seconds / step <= 12:
+            return step
+    return 604800
+
+
+def _windows(windows, axis_start, axis_end):
+    """Daily windows {'name', 'start': 'HH:MM', 'end': 'HH:MM'} as (name, start, end) in the axis."""
+    out = []
+    for window in windows or []:
+        try:
+            start_h, start_m = [int(x) for x in str(window['start']).split(':')[:2]]
+            end_h, end_m = [int(x) for x in str(window['end']).split(':')[:2]]
+        except (KeyError, ValueError, TypeError):
+            raise ReportError('timeline window %r: start and end must be HH:MM' % (window,))
+        day = axis_start.replace(hour=0, minute=0, second=0) - datetime.timedelta(days=1)
+        while day <= axis_end:
+            begin = day.replace(hour=start_h, minute=start_m)
+            end = day.replace(hour=end_h, minute=end_m)
+            if end <= begin:
+                end += datetime.timedelta(days=1)
+            if end > axis_start and begin < axis_end:
+                out.append((str(window.get('name') or 'window'), max(begin, axis_start), min(end, axis_end)))
+            day += datetime.timedelta(days=1)
+    return out
+
+
+def timeline_svg(model, windows=None, width=TIMELINE_WIDTH):
+    """The period's processes and jobs per server as an inline SVG (Gantt); '' when there are none.
+
+    Each server gets up to MAX_ROWS rows; bars are packed into the first row that is free, so
+    overlapping tasks stand on separate rows. Bars that would be narrower than a pixel next to
+    each other are merged into one (its tooltip says how many), so the drawing stays small
+    whatever the number of tasks."""
+    items = []
+    for index, task in enumerate(model['tasks']):
+        if task.get('type') not in ('process', 'job'):
+            continue
+        start = _parse_time(task.get('start_time'))
+        if start is None:
+            continue
+        end = _parse_time(task.get('end_time'))
+        if end is None and task.get('duration_seconds') is not None:
+            end = start + datetime.timedelta(seconds=_int(task['duration_seconds']))
+        if end is None or end < start:
+            end = start
+        items.append((start, end, index, task))
+    if not items:
+        return ''
+    axis_end = max(i[1] for i in items)
+    axis_start = min(i[0] for i in items)
+    since = model['parameters'].get('since_seconds')
+    if since:
+        axis_start = max(axis_start, axis_end - datetime.timedelta(seconds=_int(since)))
+    span = max(60.0, (axis_end - axis_start).total_seconds())
+    plot = width - LABEL_WIDTH - 10
+
+    def x_of(moment):
+        seconds = (moment - axis_start).total_seconds()
+        return LABEL_WIDTH + max(0.0, min(plot, plot * seconds / span))
+
+    order = [s['name'] for s in model['servers']]
+    by_server = {}
+    for item in items:
+        by_server.setdefault(item[3].get('server'), []).append(item)
+    top = 34
+    parts = []
+    lanes = []
+    y = top
+    for name in order + sorted(n for n in by_server if n not in order):
+        mine = by_server.get(name)
+        if not mine:
+            continue
+        mine.sort(key=lambda i: (i[0], i[2]))
+        row_ends = []
+        rows = []
+        overflow = 0
+        for start, end, index, task in mine:
+            x0, x1 = x_of(start), x_of(end)
+            placed = None
+            for r, last in enumerate(row_ends):
+                if x0 >= last + 1:
+                    placed = r
+                    break
+            if placed is None:
+                if len(row_ends) < MAX_ROWS:
+                    row_ends.append(-1e9)
+                    rows.append([])
+                    placed = len(row_ends) - 1
+                else:   # more overlap than rows: the last row shows them on top of each other
+                    placed = MAX_ROWS - 1
+                    overflow += 1
+            row_ends[placed] = max(row_ends[placed], x1)
+            rows[placed].append((x0, x1, index, task, start, end))
+        height = len(rows) * (ROW_HEIGHT + ROW_GAP)
+        lanes.append((name, y, height, overflow))
+        for r, row in enumerate(rows):
+            ry = y + r * (ROW_HEIGHT + ROW_GAP)
+            merged = None
+            for x0, x1, index, task, start, end in row:
+                cls = _bar_class(task)
+                wide = max(x1 - x0, 1.5)
+                if merged and merged['cls'] == cls and x0 - merged['x1'] < 1 and wide < 3 and merged['w'] < 3:
+                    merged['x1'] = max(merged['x1'], x0 + wide)
+                    merged['n'] += 1
+                    continue
+                if merged:
+                    parts.append(_bar(merged, ry))
+                merged = {'x0': x0, 'x1': x0 + wide, 'w': wide, 'cls': cls, 'n': 1, 'index': index,
+                          'task': task, 'start': start, 'end': end,
+                          'job': task.get('type') == 'job'}
+            if merged:
+                parts.append(_bar(merged, ry))
+        y += height + 10
+    total_height = y + 6
+    svg = ['<svg xmlns="http://www.w3.org/2000/svg" class="timeline" viewBox="0 0 %d %d" width="%d" height="%d" '
+           'role="img" aria-labelledby="tl-title tl-desc">' % (width, total_height, width, total_height),
+           '<title id="tl-title">Timeline of processes and jobs per server</title>',
+           '<desc id="tl-desc">%d processes and jobs on %d servers between %s and %s (server time). '
+           'The task table below lists the same tasks.</desc>' % (
+               len(items), len(lanes), axis_start.strftime('%Y-%m-%d %H:%M'), axis_end.strftime('%Y-%m-%d %H:%M'))]
+    for name, begin, end in _windows(windows, axis_start, axis_end):
+        x0, x1 = x_of(begin), x_of(end)
+        svg.append('<rect class="tl-window" x="%.1f" y="%d" width="%.1f" height="%d"><title>%s %s to %s</title></rect>'
+                   % (x0, 14, max(x1 - x0, 1), total_height - 14, html.escape(name),
+                      begin.strftime('%H:%M'), end.strftime('%H:%M')))
+        svg.append('<text class="tl-window-label" x="%.1f" y="%d">%s</text>' % (x0 + 3, 26, html.escape(name)))
+    step = _tick_step(span)
+    tick = axis_start.replace(minute=0, second=0)
+    if step >= 86400:
+        tick = tick.replace(hour=0)
+    while tick <= axis_end:
+        if tick >= axis_start:
+            x = x_of(tick)
+            label = tick.strftime('%m-%d') if (tick.hour == 0 and tick.minute == 0) else tick.strftime('%H:%M')
+            svg.append('<line class="tl-grid" x1="%.1f" y1="14" x2="%.1f" y2="%d"/>' % (x, x, total_height))
+            svg.append('<text class="tl-tick" x="%.1f" y="11" text-anchor="middle">%s</text>' % (x, label))
+        tick += datetime.timedelta(seconds=step)
+    svg.append('<line class="tl-now" x1="%.1f" y1="14" x2="%.1f" y2="%d"><title>latest server time read: %s</title></line>'
+               % (x_of(axis_end), x_of(axis_end), total_height, axis_end.strftime('%Y-%m-%d %H:%M:%S')))
+    for name, lane_y, height, overflow in lanes:
+        svg.append('<line class="tl-lane" x1="0" y1="%d" x2="%d" y2="%d"/>' % (lane_y - 5, width, lane_y - 5))
+        svg.append('<text class="tl-server" x="4" y="%d">%s</text>' % (lane_y + 11, html.escape(str(name))))
+        if overflow:
+            svg.append('<text class="tl-more" x="4" y="%d">+%d overlapping</text>' % (lane_y + 24, overflow))
+    svg.extend(parts)
+    svg.append('</svg>')
+    return '\n'.join(svg)
+
+
+def _bar(bar, y):
+    task = bar['task']
+    if bar['n'] > 1:
+        title = '%d tasks of %s, %s' % (bar['n'], task.get('server'), bar['cls'])
+        return '<rect class="bar b-%s" x="%.1f" y="%d" width="%.1f" height="%d"><title>%s</title></rect>' % (
+            bar['cls'], bar['x0'], y, bar['x1'] - bar['x0'], ROW_HEIGHT, html.escape(title))
+    end = 'now' if task.get('active') else bar['end'].strftime('%H:%M')
+    title = '%s %s %s: %s, %s, %s to %s (%s)' % (
+        task.get('server'), task.get('type'), task.get('id'), task_text(task) or '-', outcome_label(task),
+        bar['start'].strftime('%m-%d %H:%M'), end, duration_text(task.get('duration_seconds')))
+    cls = 'bar b-%s%s' % (bar['cls'], ' job' if bar['job'] else '')
+    return ('<rect class="%s" x="%.1f" y="%d" width="%.1f" height="%d" data-i="%d"><title>%s</title></rect>'
+            % (cls, bar['x0'], y + (0 if bar['job'] else 2), bar['x1'] - bar['x0'],
+               ROW_HEIGHT - (0 if bar['job'] else 4), bar['index'], html.escape(title)))
+
+
+# --- HTML --------------------------------------------------------------------------------------
+
+# The rows the page's script reads: one array per task, in this order (see report.js, COL).
+HTML_COLUMNS = ('server', 'type', 'id', 'state', 'outcome', 'outcome_verified', 'active', 'start_time',
+                'end_time', 'duration_seconds', 'description', 'client_name', 'session_type', 'job_id',
+                'job_name', 'job_type', 'parent_process', 'status_text', 'messages', 'platform',
+                'wait_seconds', 'bytes_sent', 'bytes_received')
+
+
+def _script_json(value):
+    """JSON safe inside <script type="application/json">: no '</script>', no '<!--'."""
+    text = json.dumps(value, ensure_ascii=False, separators=(',', ':'))
+    return text.replace('<', '\\u003c').replace('>', '\\u003e').replace('&', '\\u0026') \
+        .replace('\u2028', '\\u2028').replace('\u2029', '\\u2029')
+
+
+def page_data(model):
+    """The compact document the page's script reads: servers once, tasks as arrays."""
+    servers = [s['name'] for s in model['servers']]
+    index = dict((name, i) for i, name in enumerate(servers))
+    types = list(TASK_TYPES)
+    rows = []
+    for task in model['tasks']:
+        name = task.get('server')
+        if name not in index:
+            index[name] = len(servers)
+            servers.append(name)
+        messages = task.get('messages')
+        if messages is not None:
+            messages = [[m.get('time'), m.get('msgno'), m.get('severity'), m.get('message')] for m in messages]
+        rows.append([
+            index[name], types.index(task['type']) if task.get('type') in types else 0, task.get('id'),
+            task.get('state'), task.get('outcome'), task.get('outcome_verified'), 1 if task.get('active') else 0,
+            task.get('start_time'), task.get('end_time'), task.get('duration_seconds'), task.get('description'),
+            task.get('client_name'), task.get('session_type'), task.get('job_id'), task.get('job_name'),
+            task.get('job_type'), task.get('parent_process'), task.get('status_text'), messages,
+            task.get('platform'), task.get('wait_seconds'), task.get('bytes_sent'), task.get('bytes_received'),
+        ])
+    return {'servers': servers, 'types': types, 'columns': list(HTML_COLUMNS), 'rows': rows,
+            'activity_log': bool(model['parameters'].get('activity_log', True)),
+            'summary': model['summary']}
+
+
+def _asset(name):
+    with open(os.path.join(ASSETS, name), encoding='utf-8') as handle:
+        return handle.read()
+
+
+def _e(value):
+    return html.escape('' if value is None else str(value))
+
+
+def _count_button(key, label, value, cls=None, title=None):
+    return ('<button type="button" class="count %s" data-count="%s" aria-pressed="false"%s>'
+            '<span class="n">%d</span><span class="l">%s</span></button>'
+            % (cls or key, key, ' title="%s"' % _e(title) if title else '', value, _e(label)))
+
+
+def _header_counts(summary):
+    out = ['<div class="counts" role="group" aria-label="Header counts: select one to filter the table">']
+    out.append(_count_button('successful', 'Successful', summary['successful'],
+                             title='Jobs and processes that completed successfully'))
+    out.append(_count_button('warning', 'Warning', summary['warning'], title='Completed with a warning'))
+    out.append(_count_button('failed', 'Failed', summary['failed'], title='Did not complete (terminated jobs included)'))
+    if summary['unknown']:
+        out.append(_count_button('unknown', 'Unknown', summary['unknown'],
+                                 title='The outcome could not be decided: never counted as successful'))
+    active = summary['active']
+    out.append('<span class="sep" aria-hidden="true"></span>')
+    out.append(_count_button('active', 'Active', sum(active.values()), cls='active-count',
+                             title='%d sessions, %d processes, %d jobs' % (active['session'], active['process'], active['job'])))
+    out.append('<span class="active-detail" data-active="1">%d sessions &middot; %d processes &middot; %d jobs</span>'
+               % (active['session'], active['process'], active['job']))
+    out.append('</div>')
+    return '\n'.join(out)
+
+
+def _servers_table(model):
+    rows = []
+    for server in model['servers']:
+        counts = server['summary']
+        if not server['reachable']:
+            status = '<span class="badge b-failed">not read</span>'
+        elif server['errors']:
+            status = '<span class="badge b-warning">read with errors</span>'
+        elif counts.get('complete') is False or counts.get('unverified'):
+            status = '<span class="badge b-warning">incomplete</span>'
+        else:
+            status = '<span class="badge b-successful">read</span>'
+        note = restriction(server)
+        notes = []
+        if note:
+            notes.append('<span class="restriction">%s</span>' % _e(note))
+        if counts.get('unverified'):
+            notes.append('%d outcome%s unverified' % (counts['unverified'], '' if counts['unverified'] == 1 else 's'))
+        for error in server['errors'] or ([server['error']] if server.get('error') else []):
+            notes.append('<span class="error">%s</span>' % _e(error))
+        active = counts['active']
+        rows.append(
+            '<tr data-server="%s"><th scope="row"><button type="button" class="link" data-server-filter="%s" '
+            'title="Show this server\'s tasks">%s</button></th><td>%s</td><td>%s</td>'
+            '<td class="num">%d</td><td class="num">%d</td><td class="num">%d</td><td class="num">%d</td>'
+            '<td class="num">%d</td><td class="num">%d</td><td class="num">%d</td><td>%s</td></tr>' % (
+                _e(server['name']), _e(server['name']), _e(server['name']), _e(server.get('version') or '\u2014'), status,
+                counts['successful'], counts['warning'], counts['failed'], counts['unknown'],
+                active['session'], active['process'], active['job'], '<br>'.join(notes)))
+    return ('<table class="servers"><caption class="sr-only">Header counts per server</caption><thead><tr>'
+            '<th scope="col">Server</th><th scope="col">Version</th><th scope="col">Read</th>'
+            '<th scope="col" class="num">Successful</th><th scope="col" class="num">Warning</th>'
+            '<th scope="col" class="num">Failed</th><th scope="col" class="num">Unknown</th>'
+            '<th scope="col" class="num">Active sessions</th><th scope="col" class="num">Active processes</th>'
+            '<th scope="col" class="num">Active jobs</th><th scope="col">Notes</th></tr></thead><tbody>'
+            + ''.join(rows) + '</tbody></table>')
+
+
+def _alerts(model):
+    out = []
+    broken = [s for s in model['servers'] if not s['reachable']]
+    if broken:
+        items = ''.join('<li><strong>%s</strong>: %s</li>' % (_e(s['name']), _e(' / '.join(s['errors'] or [s['error'] or ''])))
+                        for s in broken)
+        out.append('<section class="alert alert-failed" role="alert" aria-labelledby="unreachable-h">'
+                   '<h2 id="unreachable-h">%d server%s could not be read</h2><ul>%s</ul>'
+                   '<p>The report covers the other servers.</p></section>'
+                   % (len(broken), '' if len(broken) == 1 else 's', items))
+    partial = [s for s in model['servers'] if s['reachable'] and s['errors']]
+    if partial:
+        items = ''.join('<li><strong>%s</strong>: %s</li>' % (_e(s['name']), _e(' / '.join(s['errors']))) for s in partial)
+        out.append('<section class="alert alert-warning" aria-labelledby="partial-h"><h2 id="partial-h">'
+                   'Read with errors</h2><ul>%s</ul></section>' % items)
+    summary = model['summary']
+    if not summary['complete']:
+        out.append('<p class="incomplete" id="incomplete"><strong>Counts incomplete:</strong> %s.</p>'
+                   % _e('; '.join(summary['incomplete_reasons'])))
+    exceeded = threshold_message(model)
+    if exceeded:
+        out.append('<p class="alert alert-failed threshold" role="alert">%s</p>' % _e(exceeded))
+    return '\n'.join(out)
+
+
+def to_html(model, windows=None):
+    params = model['parameters']
+    where = ('through hub %s' % params['hub']) if params.get('hub') else 'per server'
+    subtitle = '%s &middot; %d server%s read %s &middot; generated %s &middot; times are server time' % (
+        _e(since_text(params).capitalize()), model['summary']['servers'],
+        '' if model['summary']['servers'] == 1 else 's', _e(where), _e(model['generated_at']))
+    svg = timeline_svg(model, windows)
+    timeline = ('<p class="muted">No processes or jobs in this period.</p>' if not svg else
+                '<div class="timeline-wrap" tabindex="0" role="region" aria-label="Timeline, scrollable">%s</div>'
+                '<ul class="legend" aria-label="Timeline legend">'
+                '<li><span class="sw b-running"></span>Running</li><li><span class="sw b-successful"></span>Successful</li>'
+                '<li><span class="sw b-warning"></span>Warning</li><li><span class="sw b-failed"></span>Failed or terminated</li>'
+                '<li><span class="sw b-unknown"></span>Unknown</li><li><span class="sw b-sleeping"></span>Sleeping job</li>'
+                '<li><span class="sw b-interrupted"></span>Interrupted job</li>'
+                '<li><span class="sw job"></span>Job (full height); processes are narrower</li></ul>' % svg)
+    replacements = {
+        '@@TITLE@@': _e(model['title']),
+        '@@SUBTITLE@@': subtitle,
+        '@@CSS@@': _asset('report.css'),
+        '@@JS@@': _asset('report.js'),
+        '@@COUNTS@@': _header_counts(model['summary']),
+        '@@ALERTS@@': _alerts(model),
+        '@@SERVERS@@': _servers_table(model),
+        '@@TIMELINE@@': timeline,
+        '@@DATA@@': _script_json(page_data(model)),
+        '@@GENERATOR@@': _e('%s, report schema %s' % (model['generator'], model['schema_version'])),
+    }
+    page = _asset('report.html')
+    # one pass, so nothing inserted is ever read again as a placeholder
+    return re.sub(r'@@[A-Z]+@@', lambda m: replacements.get(m.group(0), m.group(0)), page)
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+RENDERERS = {
+    'json': lambda model, options: to_json(model),
+    'csv': lambda model, options: to_csv(model),
+    'markdown': lambda model, options: to_markdown(model, full=options.get('markdown_full', False),
+                                                   limit=options.get('markdown_limit', 50)),
+    'html': lambda model, options: to_html(model, windows=options.get('timeline_windows')),
+}
+
+
+def render(model, fmt, options=None):
+    if fmt not in RENDERERS:
+        raise ReportError('unknown format %r; formats: %s' % (fmt, ', '.join(FORMATS)))
+    return RENDERERS[fmt](model, options or {})
+
+
+def write(model, dest, basename, formats, options=None, mode=None):
+    """Write every format into ``dest`` (created when missing), each file atomically.
+
+    Returns {format: path}."""
+    if not basename or os.path.basename(basename) != basename or basename in ('.', '..'):
+        raise ReportError('basename must be a file name without a folder, got %r' % (basename,))
+    os.makedirs(dest, exist_ok=True)
+    paths = {}
+    for fmt in formats:
+        text = render(model, fmt, options)
+        path = os.path.join(dest, '%s.%s' % (basename, EXTENSIONS[fmt]))
+        temp = '%s.tmp%d' % (path, os.getpid())
+        newline = '' if fmt == 'csv' else None
+        try:
+            with open(temp, 'w', encoding='utf-8', newline=newline) as handle:
+                handle.write(text)
+            if mode is not None:
+                os.chmod(temp, mode)
+            os.replace(temp, path)
+        finally:
+            if os.path.exists(temp):
+                os.unlink(temp)
+        paths[fmt] = path
+    return paths
