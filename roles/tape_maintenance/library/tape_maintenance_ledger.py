@@ -30,8 +30,10 @@ options:
   state:
     description:
       - V(read) returns the ledger, if any.
-      - V(open) starts a ledger for a maintenance (C(begin)). It fails when an unfinished ledger
-        exists unless O(force) is set; then the new maintenance joins that ledger, so no job
+      - V(open) starts a ledger for a maintenance (C(begin)). When an unfinished ledger exists
+        and its last maintenance has the same C(reason), C(servers) and C(selection), this is the
+        same maintenance run again (after a crash, say): the ledger is kept as it is. Otherwise it
+        fails unless O(force) is set; then the new maintenance joins that ledger, so no job
         recorded there is forgotten.
       - V(record) adds or updates the entries in O(entries), keyed by server and job ID.
       - V(import) writes O(ledger) (handed over by C(set_stats) in a workflow) when no ledger file
@@ -113,6 +115,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 FORMAT = 1
 OPEN_STATUSES = ('interrupted', 'pending')
+SAME_MAINTENANCE = ('reason', 'servers', 'selection')   # what makes a begin a run of the same maintenance
 STATUSES = OPEN_STATUSES + ('resumed', 'changed')
 
 
@@ -193,6 +196,9 @@ def open_ledger(current, maintenance, force):
     maintenance = dict(maintenance or {})
     maintenance.setdefault('began', now())
     if current is not None and is_unfinished(current):
+        last = (current.get('maintenances') or [{}])[-1]
+        if all(last.get(k) == maintenance.get(k) for k in SAME_MAINTENANCE):
+            return current, False           # the same maintenance run again: carry on with it
         if not force:
             left = pending(current)
             raise LedgerError(

@@ -82,6 +82,17 @@ def test_refuses_to_begin_over_an_unfinished_ledger_unless_forced(path, capfd):
     assert [m["reason"] for m in after["maintenances"]] == ["drive 3", "library firmware"]
 
 
+def test_the_same_maintenance_run_again_carries_on(path, capfd):
+    maintenance = {"reason": "drive 3", "who": "alice", "servers": ["HUB1"], "selection": {"job_names": []}}
+    call(capfd, path=path, state="open", maintenance=maintenance)
+    call(capfd, path=path, state="record", entries=[entry("HUB1", 7)])
+    before = on_disk(path)
+    again = call(capfd, path=path, state="open", maintenance=dict(maintenance, who="bob"))
+    assert not again["changed"] and on_disk(path) == before and len(again["pending"]) == 1
+    other = call(capfd, path=path, state="open", maintenance=dict(maintenance, servers=["HUB1", "SPOKE1"]))
+    assert other["failed"] and on_disk(path) == before
+
+
 def test_recording_the_same_job_again_changes_nothing(path, capfd):
     call(capfd, path=path, state="open", maintenance={"reason": "r"})
     call(capfd, path=path, state="record", entries=[entry("HUB1", 7)])
