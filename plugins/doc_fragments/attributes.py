@@ -30,3 +30,20 @@ attributes:
     support: N/A
     details: The module changes nothing, so there is nothing to diff.
 '''
+
+    ACTION_MODULE = r'''
+options: {}
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details:
+      - Check mode reads the tasks and plans exactly as a real run does, reports what would be
+        sent and what each task would become, and sends no command that changes anything.
+      - It does not wait, and it cannot foresee what changes on the server between the check and a
+        real run.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+    details: The state of every selected task before and after (in check mode, the predicted state).
+'''

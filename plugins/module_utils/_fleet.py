@@ -1,0 +1,200 @@
+# -*- coding: utf-8 -*-
+# Copyright: spectrum_protect.operations contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The per-server fan-out every module uses: one server, or a fleet reached through a hub.
+
+PRIVATE to the spectrum_protect.operations collection: the interface may change in any release.
+
+A Fleet runs each query once per server (one dsmadmc call), or once for the whole fleet (one
+routed call from the hub), and hands back the answers per server. A target that fails is
+recorded in its report and left out of later queries; the others go on. Only the first query
+(QUERY STATUS, which decides whether anything can be read at all) raises. Changing commands go
+to one server at a time (`act`), routed to the target that holds the task.
+
+Server reports: name, version, jobs_supported, reachable, error.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import re
+
+from ansible_collections.spectrum_protect.operations.plugins.module_utils._dsmadmc import (
+    DsmadmcError,
+    route,
+    route_targets,
+)
+
+JOBS_SINCE = (8, 1, 12)
+VERSION_RE = re.compile(r'Version\s+(\d+),\s*Release\s+(\d+),\s*Level\s+(\d+)(?:\.(\d+))?')
+STATUS_COMMAND = 'QUERY STATUS'
+# A target that fails like this cannot be read at all; it is left out of later queries.
+LOST_KINDS = ('unreachable', 'auth_failed', 'unknown_server', 'timeout', 'client_missing')
+
+
+def server_version(text):
+    """'8.1.12' from any 'Version 8, Release 1, Level 12.000' in the text, or None."""
+    match = VERSION_RE.search(text or '')
+    return '%s.%s.%s' % match.group(1, 2, 3) if match else None
+
+
+def version_tuple(version):
+    return tuple(int(part) for part in version.split('.')[:3]) if version else None
+
+
+def version_field(rows):
+    """The version from a QUERY STATUS field whose label names it, when the title line is missing."""
+    for row in rows:
+        for label, value in row.items():
+            if 'version' in label.lower():
+                found = server_version(value) or (value if re.match(r'^\d+\.\d+\.\d+', value or '') else None)
+                if found:
+                    return '.'.join(found.split('.')[:3])
+    return None
+
+
+class Fleet(object):
+    """The servers of one module call and what each answered.
+
+    client: a Dsmadmc for the server (or hub) of the connection options.
+    route_to: names of servers to reach by command routing from that server, or None for the
+    server itself (one dsmadmc call per query, no routing prefix).
+    """
+
+    def __init__(self, client, route_to=None, server=None):
+        self.client = client
+        self.routed = bool(route_to)
+        self.targets = [name.upper() for name in route_targets(route_to)] if route_to else []
+        self.server = server
+        self.reports = {}
+        self.order = []
+        self.commands = []
+
+    # -- reports
+
+    def report(self, key):
+        """The report of one server (created on first use, in the order servers are met)."""
+        if key not in self.reports:
+            self.reports[key] = {'name': key, 'version': None, 'jobs_supported': None,
+                                 'reachable': True, 'error': None}
+            self.order.append(key)
+        return self.reports[key]
+
+    def fail(self, key, error, lost=False):
+        """Record a server's error (a DsmadmcError or a text); a server that cannot be read at all
+        is left out of later queries."""
+        report = self.report(key)
+        text = error if isinstance(error, str) else error.msg
+        report['error'] = text if not report['error'] else report['error'] + ' ' + text
+        if lost or getattr(error, 'kind', None) in LOST_KINDS:
+            report['reachable'] = False
+
+    def alive(self):
+        """The servers that answered and are still read."""
+        return [key for key in self.order if self.reports[key]['reachable']]
+
+    def servers(self):
+        return [self.reports[key] for key in self.order]
+
+    def failed(self):
+        return [key for key in self.order if self.reports[key]['error']]
+
+    def jobs_supported(self, key):
+        """True (V8.1.12 or later), False (older) or None (version unknown)."""
+        return self.reports[key]['jobs_supported']
+
+    # -- queries
+
+    def connect(self):
+        """QUERY STATUS on every server: names, versions, which servers can be read at all.
+
+        Raises DsmadmcError when nothing answered (the server, or the hub, failed)."""
+        if self.routed:
+            for name in self.targets:
+                self.report(name)
+            answered = self.query(STATUS_COMMAND, self.targets, first=True)
+        else:
+            answered = self.query(STATUS_COMMAND, first=True)
+        for key, result in answered.items():
+            report = self.report(key)
+            report['version'] = server_version(result.text) or version_field(result.rows)
+            if report['version']:
+                report['jobs_supported'] = version_tuple(report['version']) >= JOBS_SINCE
+        if not self.alive():
+            raise FleetError('No server could be read. ' + ' '.join(
+                '%s: %s' % (key, self.reports[key]['error']) for key in self.failed()), self.servers())
+        return answered
+
+    def _single_key(self, result):
+        """The name of the one server: its QUERY STATUS name, else the stanza, else DEFAULT."""
+        if self.order:
+            return self.order[0]
+        names = [row.get('Server Name') for row in result.rows if row.get('Server Name')]
+        return (names[0] if names else self.server or 'default').upper()
+
+    def query(self, command, targets=None, first=False, checks=None, columns=None, mode='list'):
+        """Run a read-only command on every live server (or on `targets`); return {key: result}
+        of those that answered. A routed call that times out is sent to each target on its own.
+        Failures are recorded per server; only the `first` query raises (DsmadmcError)."""
+        if self.routed:
+            names = list(targets) if targets is not None else self.alive()
+        else:
+            names = [self.order[0]] if self.order else [None]
+            if targets is not None and self.order and self.order[0] not in targets:
+                names = []
+        if not names:
+            return {}
+        self.commands.append(route(names, command) if self.routed else command)
+        try:
+            if self.routed:
+                results = self.client.run_routed(names, command, mode=mode, columns=columns, checks=checks,
+                                                  split_on_timeout=True)
+            else:
+                results = [self.client.run(command, mode=mode, columns=columns, checks=checks)]
+        except DsmadmcError as error:      # the call itself failed (the hub, or the one server)
+            if first:
+                raise
+            for key in (names if self.routed else self.order):
+                self.fail(key, error)
+            return {}
+        for result in results:     # a routed call that timed out was sent again to each target
+            if self.routed and result.command and result.command not in self.commands:
+                self.commands.append(result.command)
+        answered = {}
+        for result in results:
+            key = result.server.upper() if self.routed else self._single_key(result)
+            if result.error is not None:
+                self.fail(key, result.error, lost=first)
+            else:
+                self.report(key)
+                answered[key] = result
+        return answered
+
+    def act(self, key, command):
+        """Send one changing command to one server (routed to it through the hub in a fleet).
+
+        Returns the DsmadmcResult (kind ok, or empty when the server found nothing to act on);
+        raises DsmadmcError when it failed. Never sent twice: a routed call that times out is
+        not split and resent, because the command may have run."""
+        self.commands.append(route([key], command) if self.routed else command)
+        if not self.routed:
+            return self.client.run(command)
+        results = self.client.run_routed([key], command)
+        for result in results:
+            if result.server.upper() == key.upper():
+                if result.error is not None:
+                    raise result.error
+                return result
+        raise DsmadmcError('the routed reply has no output for server %s' % key, 'error', server=key,
+                           command=route([key], command))
+
+
+class FleetError(Exception):
+    """Nothing could be read: every server (or the hub) failed."""
+
+    def __init__(self, msg, servers):
+        super(FleetError, self).__init__(msg)
+        self.msg = msg
+        self.servers = servers
