@@ -4,7 +4,7 @@ import contextlib
 import datetime
 import sys
 
-from . import engine, fleet, store
+from . import engine, fleet, msgids, store
 
 
 def _home(args):
@@ -88,10 +88,10 @@ def status_lines(home):
                 "  faults: " + ", ".join(sorted(faults)) if faults else ""))
             lines.append("  sessions:  " + _counts(conn, "SELECT STATE, COUNT(*) FROM SESSIONS GROUP BY STATE ORDER BY STATE"))
             lines.append("  processes: " + _counts(conn, "SELECT 'running', COUNT(*) FROM PROCESSES HAVING COUNT(*) > 0"))
-            if engine.jobs_supported(conn):
+            if engine.job_query_supported(conn):
                 lines.append("  jobs:      " + _counts(conn, "SELECT STATUS, COUNT(*) FROM JOBS GROUP BY STATUS ORDER BY STATUS"))
             else:
-                lines.append("  jobs:      not supported before V8.1.12")
+                lines.append("  jobs:      not supported before V8.1.8")
             since = store.fmt_ts(store.now(home) - datetime.timedelta(days=1))
             lines.append("  last 24h:  " + _counts(
                 conn, "SELECT lower(ACTIVITY_TYPE) || ' ' || lower(STATUS), COUNT(*) FROM SUMMARY_EXTENDED "
@@ -135,6 +135,7 @@ def build_parser():
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
+        msgids.set_override(msgids.from_env())     # SPEMU_MSGIDS for the events `advance` runs
         return args.func(args)
     except (RuntimeError, KeyError, ValueError, OSError) as error:
         print("spemu: %s" % error, file=sys.stderr)

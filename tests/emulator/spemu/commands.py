@@ -33,6 +33,7 @@ class Context:
     session_id: int
     confirm: object         # confirm() -> bool: the administrator answered yes (or -noconfirm)
     jobs: bool              # server V8.1.12+: jobs exist
+    version: tuple = (8, 1, 21)   # VERSION, RELEASE, LEVEL of the server
 
     def now(self):
         return store.now(self.home)
@@ -296,11 +297,18 @@ JOB_STATUS = {"ANY": None, "RUNNING": ("RUNNING", "INTERRUPTING", "TERMINATING")
 JOB_COLUMNS = [C(label) for label in ("Job Id", "Peer Job Id", "Job Type", "Job Name",
                                       "Begin Date/Time", "End Date/Time", "Run Date/Time",
                                       "Status", "Completion State")]
+# V8.1.8-8.1.11: retention set creation jobs, fewer status values (docs 8.1.8 r_cmd_job_query);
+# the fields shown are [DECIDED].
+JOB_COLUMNS_BEFORE_8112 = [C(label) for label in ("Job Id", "Job Type", "Job Name", "Begin Date/Time",
+                                                  "End Date/Time", "Status")]
 
 
 def query_job(ctx, name, words):
-    keywords = dict(DATE_KEYWORDS, STatus=("ANy", "Running", "Completed", "Interrupted",
-                                           "Sleeping", "Terminated"))
+    if ctx.jobs:
+        choices = ("ANy", "Running", "Completed", "Interrupted", "Sleeping", "Terminated")
+    else:
+        choices = ("ANy", "Running", "Interrupted", "COmpleted")
+    keywords = dict(DATE_KEYWORDS, STatus=choices)
     (number,), options = parse_params(name, words, keywords, 1)
     number = integer(name, number)
     states = JOB_STATUS[options.get("STatus", "ANY")]
@@ -312,11 +320,28 @@ def query_job(ctx, name, words):
             and row["BEGIN_TIME"] <= end and (row["END_TIME"] is None or row["END_TIME"] >= begin)]
     if not rows:
         raise not_found(name)
+    if not ctx.jobs:
+        table = [[render.number(row["JOB_ID"]), row["JOB_TYPE"] or "", row["JOB_NAME"] or "",
+                  render.date_time(row["BEGIN_TIME"]), render.date_time(row["END_TIME"]), row["STATUS"]]
+                 for row in rows]
+        return Reply(RC_OK, [render.Table(JOB_COLUMNS_BEFORE_8112, table, "list")])
     table = [[render.number(row["JOB_ID"]), render.number(row["PEER_JOB_ID"]), row["JOB_TYPE"] or "",
               row["JOB_NAME"] or "", render.date_time(row["BEGIN_TIME"]), render.date_time(row["END_TIME"]),
               render.date_time(row["RUN_TIME"]), row["STATUS"], row["COMPLETION_STATE"] or ""]
              for row in rows]
     return Reply(RC_OK, [render.Table(JOB_COLUMNS, table, "list")])
+
+
+# ---------------------------------------------------------------- QUERY REQUEST
+
+def query_request(ctx, name, words):
+    """ANR8352I and the outstanding requests' messages; none: ANR8346I rc 11 [DECIDED rc]."""
+    (number,), _options = parse_params(name, words, {}, 1)
+    number = integer(name, number)
+    lines = engine.request_lines(ctx.conn, ctx.now(), number)
+    if lines is None:
+        raise CommandError(RC_NOTFOUND, engine.message("no_requests", cmd=name))
+    return Reply(RC_OK, lines)
 
 
 # ---------------------------------------------------------------- QUERY ACTLOG
@@ -404,8 +429,9 @@ def cancel_process(ctx, name, words):
 
 
 def cancel_request(ctx, name, words):
+    """CANcel REQuest request_number|ALl [PERManent] (docs)."""
     values = _positional(name, words, 2)
-    number = integer(name, values[0])
+    number = "ALL" if keyword(values[0], "ALl") else integer(name, values[0])
     if values[1] is not None and not keyword(values[1], "PERManent"):
         raise CommandError(RC_SYNTAX, "ANR2020E %s: Invalid parameter - %s." % (name, values[1].upper()))
     require(ctx, name, "SYSTEM", "OPERATOR")
@@ -413,10 +439,45 @@ def cancel_request(ctx, name, words):
                                           session_id=ctx.session_id))
 
 
-def _job_command(action):
+def reply(ctx, name, words):
+    """REPly request_number [LABEL=volume_label] (docs; system or operator privilege)."""
+    values, options = parse_params(name, words, {"LABEL": None}, 1)
+    if values[0] is None:
+        raise CommandError(RC_SYNTAX, "ANR2022E %s: One or more parameters are missing." % name)
+    number = integer(name, values[0])
+    require(ctx, name, "SYSTEM", "OPERATOR")
+    return _outcome(engine.reply_request(ctx.conn, ctx.now(), ctx.admin, number, label=options.get("LABEL"),
+                                         session_id=ctx.session_id))
+
+
+def delete_retset(ctx, name, words):
+    """DELete RETSet retset_id (docs 8.1.8; system or unrestricted policy privilege)."""
+    retset = integer(name, _positional(name, words)[0])
+    require(ctx, name, "SYSTEM", "POLICY")
+    return _outcome(engine.delete_retset(ctx.conn, ctx.now(), ctx.admin, retset, session_id=ctx.session_id))
+
+
+YES_NO = ("Yes", "No")
+
+
+def expire_inventory(ctx, name, words):
+    """EXPIre Inventory [Quiet=] [Wait=] [SKipdirs=] [Node=] [DOmain=] [Type=] [DUration=]
+    [RESource=]: system privilege; parameters are checked, not modelled ([DECIDED]: the process
+    always runs in the background)."""
+    parse_params(name, words, {"Quiet": YES_NO, "Wait": YES_NO, "SKipdirs": YES_NO, "Node": None,
+                               "DOmain": None, "Type": ("ALl", "Data", "Other", "Db"), "DUration": None,
+                               "RESource": None})
+    require(ctx, name, "SYSTEM")
+    return _outcome(engine.expire_inventory(ctx.conn, ctx.now(), ctx.admin, session_id=ctx.session_id))
+
+
+def _job_command(action, *classes):
+    """INTERRUPT / TERMINATE JOB need SYSTEM [DECIDED, no source]; RESUME JOB any administrator
+    (docs 8.2.2 RESUME JOB)."""
     def handler(ctx, name, words):
         job_id = integer(name, _positional(name, words)[0])
-        require(ctx, name, "SYSTEM")
+        if classes:
+            require(ctx, name, *classes)
         return _outcome(action(ctx.conn, ctx.now(), ctx.admin, job_id, session_id=ctx.session_id))
     return handler
 
@@ -440,25 +501,32 @@ def select(ctx, name, text):
 
 # ---------------------------------------------------------------- dispatch
 
-# (verb, object) -> (name in messages, handler, needs jobs). Object None: one-word command.
+# (verb, object) -> (name in messages, handler, first version that has it). Object None: one-word
+# command. Before that version the command is unknown (ANR2000E).
+JOBS_SINCE = (8, 1, 12)                      # the Tasks page's jobs and the job commands (§4)
+JOB_QUERY_SINCE = (8, 1, 8)                  # QUERY JOB, retention sets (docs 8.1.8)
 COMMANDS = {
-    ("Query", "SEssion"): ("QUERY SESSION", query_session, False),
-    ("Query", "PRocess"): ("QUERY PROCESS", query_process, False),
-    ("Query", "JOB"): ("QUERY JOB", query_job, True),
-    ("Query", "ACtlog"): ("QUERY ACTLOG", query_actlog, False),
-    ("Query", "STatus"): ("QUERY STATUS", query_status, False),
-    ("CANcel", "SEssion"): ("CANCEL SESSION", cancel_session, False),
-    ("CANcel", "PRocess"): ("CANCEL PROCESS", cancel_process, False),
-    ("CANcel", "REQuest"): ("CANCEL REQUEST", cancel_request, False),
-    ("INTERRUPT", "JOB"): ("INTERRUPT JOB", _job_command(engine.interrupt_job), True),
-    ("RESUme", "JOb"): ("RESUME JOB", _job_command(engine.resume_job), True),
-    ("TERMINATE", "JOB"): ("TERMINATE JOB", _job_command(engine.terminate_job), True),
-    ("SELECT", None): ("SELECT", select, False),
+    ("Query", "SEssion"): ("QUERY SESSION", query_session, None),
+    ("Query", "PRocess"): ("QUERY PROCESS", query_process, None),
+    ("Query", "JOB"): ("QUERY JOB", query_job, JOB_QUERY_SINCE),
+    ("Query", "ACtlog"): ("QUERY ACTLOG", query_actlog, None),
+    ("Query", "STatus"): ("QUERY STATUS", query_status, None),
+    ("Query", "REQuest"): ("QUERY REQUEST", query_request, None),
+    ("CANcel", "SEssion"): ("CANCEL SESSION", cancel_session, None),
+    ("CANcel", "PRocess"): ("CANCEL PROCESS", cancel_process, None),
+    ("CANcel", "REQuest"): ("CANCEL REQUEST", cancel_request, None),
+    ("REPly", None): ("REPLY", reply, None),
+    ("INTERRUPT", "JOB"): ("INTERRUPT JOB", _job_command(engine.interrupt_job, "SYSTEM"), JOBS_SINCE),
+    ("RESUme", "JOb"): ("RESUME JOB", _job_command(engine.resume_job), JOBS_SINCE),
+    ("TERMINATE", "JOB"): ("TERMINATE JOB", _job_command(engine.terminate_job, "SYSTEM"), JOBS_SINCE),
+    ("DELete", "RETSet"): ("DELETE RETSET", delete_retset, JOB_QUERY_SINCE),
+    ("EXPIre", "Inventory"): ("EXPIRE INVENTORY", expire_inventory, None),
+    ("SELECT", None): ("SELECT", select, None),
 }
 
 
 def resolve(words):
-    """Command words -> (name, handler, needs jobs, number of words used); CommandError
+    """Command words -> (name, handler, first version, number of words used); CommandError
     ANR2000E when unknown."""
     verbs = [key for key in COMMANDS if keyword(words[0], key[0])]
     if not verbs:
@@ -484,8 +552,8 @@ def execute(ctx, text):
     if not words:
         return Reply(RC_OK, [])
     try:
-        name, handler, needs_jobs, used = resolve(words)
-        if needs_jobs and not ctx.jobs:
+        name, handler, since, used = resolve(words)
+        if since is not None and tuple(ctx.version) < since:
             raise CommandError(RC_UNKNOWN, "ANR2000E Unknown command - %s." % name)
         if handler is select:
             return select(ctx, name, text.strip())
@@ -494,6 +562,20 @@ def execute(ctx, text):
         with store.transaction(ctx.conn):
             engine.log(ctx.conn, ctx.now(), error.message, session=ctx.session_id)
         return Reply(error.rc, [error.message])
+
+
+def needs_confirmation(text):
+    """Does the client ask `Do you wish to proceed?` before it sends this command? Only
+    CANCEL SESSION ALL does [DECIDED]; a routed command is confirmed once, before any server
+    is contacted, and not sent at all when declined (issue 12)."""
+    try:
+        words = split_words(text)
+        if len(words) < 3:
+            return False
+        _name, handler, _since, used = resolve(words)
+    except (QuoteError, CommandError):
+        return False
+    return handler is cancel_session and keyword(words[used], "ALl")
 
 
 # ---------------------------------------------------------------- routing

@@ -14,7 +14,7 @@ import re
 import sys
 import time
 
-from . import commands, engine, render, store
+from . import commands, engine, msgids, render, store
 
 # Option specs: capitals are the shortest abbreviation (server-facts.md §1); True: takes =value.
 OPTIONS = {
@@ -301,8 +301,15 @@ class Session:
 
     def run(self, command, confirm):
         ctx = commands.Context(self.home, self.name, self.conn, self.admin, self.privileges,
-                               self.session_id, confirm, engine.jobs_supported(self.conn))
-        return commands.execute(ctx, command)
+                               self.session_id, confirm, engine.jobs_supported(self.conn),
+                               engine.version(self.conn))
+        reply = commands.execute(ctx, command)
+        reply.items = [self.translate(item) for item in reply.items]
+        return reply
+
+    def translate(self, line):
+        """A message line as this server issues it (SPEMU_MSGIDS=alt: other unverified ids)."""
+        return msgids.translate(line, engine.msgid_mode(self.conn))
 
     def finish(self):
         """The command is done: its Admin session ends."""
@@ -406,6 +413,13 @@ def _run_command(session, settings, text, password, stdin, out, faults):
     if not settings.dataonly:
         out.write(["ANS8000I Server command: '%s'." % mask(text, password)])
     routed = commands.split_route(text)
+    if routed and commands.needs_confirmation(routed[1]):
+        # the client asks once, before any server is contacted; declined: nothing is sent
+        if not confirm():
+            reply = commands.declined(commands.resolve(commands.split_words(routed[1]))[0])
+            out.write([session.translate(line) for line in reply.items] + ["ANS8001I Return code %d." % reply.rc])
+            return reply.rc
+        confirm = lambda: True  # noqa: E731  pylint: disable=unnecessary-lambda-assignment
     if routed:
         rc, parts = route(session.home, session, routed[0], routed[1], password, confirm)
     else:
@@ -473,7 +487,13 @@ def main(argv=None, stdin=None, stdout=None, env=None):
     out = Output(stdout or sys.stdout)
     stdin = Input(stdin or sys.stdin)
     settings = None
+    previous_msgids = msgids.override()
     try:
+        try:
+            msgids.set_override(msgids.from_env(env))
+        except ValueError:
+            raise Failure(commands.RC_SYNTAX, ["ANS1107E Invalid option/value: '%s=%s'" % (
+                msgids.ENV, env.get(msgids.ENV))]) from None
         settings = parse_argv(argv)
         if settings.get("OUTfile"):
             out = Output(open(settings.get("OUTfile"), "w", encoding="utf-8"))  # pylint: disable=consider-using-with
@@ -485,6 +505,7 @@ def main(argv=None, stdin=None, stdout=None, env=None):
         out.write(failure.lines + ["ANS8002I Highest return code was %d." % failure.rc])
         rc = failure.rc
     finally:
+        msgids.set_override(previous_msgids)
         if out.stream not in (sys.stdout, stdout):
             out.stream.close()
     return exit_status(rc)

@@ -18,7 +18,7 @@ import json
 import os
 import re
 
-from . import store
+from . import msgids, store
 
 # ---------------------------------------------------------------- timing rules [DECIDED]
 START_SECONDS = 2          # Start (authentication) -> next state
@@ -27,15 +27,19 @@ END_SECONDS = 2            # End: resources released, then the session leaves SE
 ROLLBACK_SECONDS = 30      # End while an interrupted backup/archive transaction is rolled back
 PROCESS_CANCEL_SECONDS = 5  # a cancelled process stops this long after the cancel
 MOUNT_TIMEOUT_MINUTES = 60  # default MOUNTWAIT of a mount request
+MOUNT_SECONDS = 30         # an answered mount request: the volume takes this long to mount
+EXPIRATION_SECONDS = 30    # the EXPIRATION process that EXPIRE INVENTORY starts
 JOB_WORK_SECONDS = 4 * 3600  # default processing a job still needs
 JOB_CHILDREN = 2           # child processes a job starts at each window
 MAX_EVENTS = 100000        # safety net against a rule that would loop
 
 WAIT_STATES = ("SendW", "SSLW", "RecvW", "IdleW")   # a cancelled Running session ends on these
-COMM_STATES = ("SendW", "RecvW", "SSLW")           # COMMTIMEOUT applies ([DECIDED] SSLW too)
+COMM_STATES = ("SendW", "RecvW", "SSLW")           # COMMTIMEOUT applies inside a transaction ([DECIDED] SSLW too)
 SESSION_STATES = ("Start", "Run", "End", "RecvW", "SendW", "IdleW", "MediaW", "SSLW")
 JOB_STATES = ("RUNNING", "INTERRUPTING", "TERMINATING", "SLEEPING", "INTERRUPTED",
               "COMPLETED", "TERMINATED")
+JOB_STATES_BEFORE_8112 = ("RUNNING", "INTERRUPTED", "COMPLETED")   # QUERY JOB of V8.1.8 (docs 8.1.8)
+ACTIVE_JOB_STATES = ("RUNNING", "INTERRUPTING", "TERMINATING", "SLEEPING", "INTERRUPTED")
 COMPLETION_STATES = {"successful": "Completed", "warning": "Warning", "failed": "Failed"}
 CHILD_DESCRIPTIONS = {"RETENTION": "Retention Set Copy", "COPY": "Storage Rule Copy",
                       "TIERING": "Tiering", "REPLICATION": "Replicate Node"}
@@ -51,7 +55,7 @@ MESSAGES = {
     "admin_started": "ANR0407I Session {n} started for administrator {client} ({platform}) ({comm} {address}).",  # real id
     "session_ended": "ANR0403I Session {n} ended for node {client} ({platform}).",  # server-facts/brief
     "admin_ended": "ANR0405I Session {n} ended for administrator {client} ({platform}).",  # real id
-    "comm_timeout": "ANR0481W Session {n} for node {client} ({platform}) terminated - client did not respond within {seconds} seconds.",  # real
+    "comm_timeout": "ANR0481W Session {n} for node {client} ({platform}) was terminated. The client did not respond within {seconds} seconds.",  # real, current wording (issue 12)
     "idle_timeout": "ANR0482W Session {n} for node {client} ({platform}) terminated - idle for more than {minutes} minutes.",  # real
     "forced": "ANR0483W Session {n} for node {client} ({platform}) terminated - forced by administrator.",  # real id
     "cancel_session": "ANR0490I Canceling session {n} for node {client} ({platform}) .",  # INTERFACE.md example
@@ -67,13 +71,18 @@ MESSAGES = {
     "process_ended": "ANR0985I Process {n} for {desc} running in the BACKGROUND completed with completion state {state} at {hms}.",  # server-facts §3
     "mount_request": ("ANR8308I {r:03d}: {devclass} volume {volume} is required for use in library {library}; "
                       "CHECKIN LIBVOLUME required within {minutes} minutes."),  # real id, text from memory
-    "mount_reply": "ANR8352I {r:03d}: Mount {devclass} volume {volume} R/W in drive {drive}, then issue REPLY {r} within {minutes} minutes.",  # [DECIDED]
+    "mount_reply": ("ANR8306I {r:03d}: Insert {devclass} volume {volume} R/W into the slot with element number {element} "
+                    "of library {library} within {minutes} minutes; issue 'REPLY' along with the request ID when ready."),  # docs QUERY REQUEST example
+    "requests_header": "ANR8352I Requests outstanding:",  # docs QUERY REQUEST example
+    "no_requests": "ANR8346I {cmd}: No requests are outstanding.",  # id from issue 12, text [DECIDED]
     "mounted": "ANR8337I {devclass} volume {volume} mounted in drive {drive}.",  # real id
     "mount_canceled": "ANR8341I {r:03d}: Mount request for volume {volume} canceled.",  # [DECIDED]
     "mount_permanent": "ANR8342I Volume {volume} is marked unavailable.",  # [DECIDED]
     "mount_timeout": "ANR8325W {r:03d}: Mount request for volume {volume} timed out after {minutes} minutes.",  # [DECIDED]
     "mount_denied": "ANR1401W Mount request denied for volume {volume} - mount failed.",  # real id
-    "no_request": "ANR8343E CANCEL REQUEST: Request {n} not found.",  # [DECIDED] rc 11
+    "no_request": "ANR8343E {cmd}: Request {n} not found.",  # [DECIDED] rc 11
+    "no_reply_needed": "ANR8344E REPLY: Request {n} does not require a reply.",  # [DECIDED] rc 4
+    "reply_accepted": "ANR8499I Command accepted.",  # id from memory [DECIDED]
     "command": "ANR2017I Administrator {admin} issued command: {command} ",  # real (trailing blank as captured)
     "job_running": "ANR3850I Job {n} ({name}) is running; storage rule {rule} started its processing window.",  # [DECIDED]
     "job_sleeping": "ANR3851I Job {n} ({name}) is sleeping until the next processing window of storage rule {rule}.",  # [DECIDED]
@@ -89,7 +98,12 @@ MESSAGES = {
     "no_job": "ANR3861E {cmd}: Job {n} was not found.",  # [DECIDED] rc 11
     "job_bad_state": "ANR3862E {cmd}: Job {n} cannot be processed because its status is {status}.",  # [DECIDED] rc 4
     "job_final": "ANR3863E {cmd}: Job {n} is terminated; no further action is possible.",  # [DECIDED] rc 4
-    "job_not_retention": "ANR3864E {cmd}: Job {n} is a storage rule job; only retention set jobs can be resumed.",  # [DECIDED] rc 4
+    "job_not_retention": "ANR3864E {cmd}: Job {n} is a storage rule job; only retention set jobs can be {done}.",  # [DECIDED] rc 4
+    "job_started": "ANR3865I Job {n} ({name}) started for retention set {retset}.",  # [DECIDED] jobs without a storage rule
+    "retset_gone": "ANR3866I Retention set {retset} was {how}.",  # [DECIDED]
+    "job_retset_gone": "ANR3867W Job {n} ({name}) is terminated because retention set {retset} was {how} before it was complete.",  # [DECIDED]
+    "no_retset": "ANR3868E {cmd}: Retention set {retset} was not found.",  # [DECIDED] rc 11
+    "process_number": "ANS8003I Process number {n} started.",  # server-facts §3
 }
 
 RC_OK, RC_ERROR, RC_NOTFOUND = 0, 4, 11
@@ -124,15 +138,33 @@ def _msg(key, **values):
     return MESSAGES[key].format(**values)
 
 
+message = _msg                               # public: the client builds engine message lines too
+
+
 def server_info(conn):
     """SERVER_INFO as a dict (name, version parts, timeouts, role, last event time)."""
     return dict(conn.execute("SELECT * FROM SERVER_INFO").fetchone())
 
 
-def jobs_supported(conn):
-    """Jobs (QUERY JOB and the job commands) exist on servers V8.1.12 and later."""
+def version(conn):
     info = server_info(conn)
-    return (info["VERSION"], info["RELEASE"], info["LEVEL"]) >= (8, 1, 12)
+    return (info["VERSION"], info["RELEASE"], info["LEVEL"])
+
+
+def jobs_supported(conn):
+    """Jobs of the Tasks page (storage-rule and retention copy jobs, the job commands, the
+    JOBS table, Job Id / Parent Process of processes) exist on servers V8.1.12 and later."""
+    return version(conn) >= (8, 1, 12)
+
+
+def job_query_supported(conn):
+    """QUERY JOB exists from V8.1.8 (retention set creation jobs; docs 8.1.8 r_cmd_job_query)."""
+    return version(conn) >= (8, 1, 8)
+
+
+def msgid_mode(conn):
+    """'alt' or 'real': the running program's $SPEMU_MSGIDS, else the server's own setting."""
+    return msgids.override() or store.setting(conn, "msgids", "real")
 
 
 def _rows(conn, sql, args=()):
@@ -159,6 +191,7 @@ def log(conn, when, text, session=None, process=None, originator=None, node=None
     """Write one ACTLOG row. The message keeps the real server's suffix
     '(SESSION: n)', '(PROCESS: n)' or '(SESSION: n, PROCESS: m)'; SESSION/PROCESS columns too.
     ORIGINATOR: CLIENT for client (ANE) messages, else SERVER, unless given."""
+    text = msgids.translate(text, msgid_mode(conn))
     originator = originator or ("CLIENT" if text.startswith("ANE") else "SERVER")
     match = re.match(r"^([A-Z]{3})(\d{4})([IWESK])", text)
     msgno, severity = (int(match.group(2)), match.group(3)) if match else (None, "I")
@@ -301,10 +334,12 @@ def _session_due(info, session):
     elif state == "Run":
         candidates.append((since + _secs(RUN_SECONDS), "step"))
     admin = session["SESSION_TYPE"] == "Admin"
-    if state in COMM_STATES:
+    if state in COMM_STATES and session["EMU_TXN"]:
+        # COMMTIMEOUT: an expected client message during an operation that updates the database
         limit = info["ADMINCOMMTIMEOUT" if admin else "COMMTIMEOUT"]
         candidates.append((since + _secs(limit), "comm"))
-    if state == "IdleW":
+    if state == "IdleW" or state in COMM_STATES and not session["EMU_TXN"]:
+        # [DECIDED] a wait outside a transaction is ended by IDLETIMEOUT (ANR0482W)
         limit = info["ADMINIDLETIMEOUT" if admin else "IDLETIMEOUT"]
         candidates.append((since + _secs(limit * 60), "idle"))
     return min(candidates) if candidates else None
@@ -318,7 +353,7 @@ def _leave_state(session, when):
         cols["EMU_IDLE_SECONDS"] = (session["EMU_IDLE_SECONDS"] or 0) + spent
     if session["STATE"] == "MediaW":
         cols.update(EMU_MEDIAW_SECONDS=(session["EMU_MEDIAW_SECONDS"] or 0) + spent,
-                    OUTPUT_VOL_WAIT=None, INPUT_VOL_WAIT=None)
+                    OUTPUT_VOL_WAIT=None, INPUT_VOL_WAIT=None, OUTPUT_MOUNT_WAIT=None, INPUT_MOUNT_WAIT=None)
     return cols
 
 
@@ -423,24 +458,29 @@ def _reconnect(conn, row, when):
 
 def _open_mount(conn, when, session=None, process=None, length=None):
     """A task enters a mount wait: a REQUESTS row (answered after `length` seconds, or never:
-    then it times out) and the operator message."""
+    then it times out; once answered the volume takes `mount_time` to mount) and the operator
+    message. A mount seeded with `mounting:` is already answered: its volume is being mounted."""
     owner = session or process
     mount = json.loads(owner["EMU_MOUNT"] or "{}")
     number = store.next_number(conn, "request")
     reply = bool(mount.get("reply", False))
     minutes = int(parse_duration(mount.get("timeout", MOUNT_TIMEOUT_MINUTES * 60)) // 60)
     answer = mount.get("answer", length)
+    mounting = mount.get("mounting")
     values = dict(r=number, volume=mount.get("volume", "A%05dL6" % number),
                   devclass=mount.get("devclass", "LTO"), library=mount.get("library", "TAPELIB"),
-                  drive=mount.get("drive", "DRIVE1"), minutes=minutes)
+                  drive=mount.get("drive", "DRIVE1"), minutes=minutes, element=_element(number))
     _insert(conn, "REQUESTS", REQUEST_NUM=number, VOLUME=values["volume"], DEVCLASS=values["devclass"],
             SESSION_ID=session["SESSION_ID"] if session else None,
             PROCESS_NUM=process["PROCESS_NUM"] if process else None,
             NEEDS_REPLY="YES" if reply else "NO", CREATED=_ts(when), TIMEOUT_MINUTES=minutes,
-            EMU_ANSWER_AT=_ts(when + _secs(parse_duration(answer))) if answer is not None else None)
+            EMU_ANSWER_AT=_ts(when + _secs(parse_duration(answer))) if answer is not None else None,
+            EMU_MOUNT_SECONDS=parse_duration(mount.get("mount_time", MOUNT_SECONDS)),
+            EMU_MOUNTING_UNTIL=_ts(when + _secs(parse_duration(mounting))) if mounting is not None else None,
+            EMU_LIBRARY=values["library"], EMU_DRIVE=values["drive"])
     text = _msg("mount_reply" if reply else "mount_request", **values)
     if session:
-        column = "INPUT_VOL_WAIT" if mount.get("input") else "OUTPUT_VOL_WAIT"
+        column = ("INPUT_" if mount.get("input") else "OUTPUT_") + ("MOUNT_WAIT" if mounting is not None else "VOL_WAIT")
         _update(conn, "SESSIONS", "SESSION_ID", session["SESSION_ID"], **{column: values["volume"]})
         _session_log(conn, when, session, text)
     else:
@@ -451,7 +491,14 @@ def _open_mount(conn, when, session=None, process=None, length=None):
         log(conn, when, text, process=process["PROCESS_NUM"])
 
 
+def _element(number):
+    """[DECIDED] the library slot an ANR8306I request names."""
+    return 30 + number % 20
+
+
 def _request_due(request):
+    if request["EMU_MOUNTING_UNTIL"] is not None:
+        return _dt(request["EMU_MOUNTING_UNTIL"]), "mounted"
     timeout = _dt(request["CREATED"]) + _secs(request["TIMEOUT_MINUTES"] * 60)
     answer = _dt(request["EMU_ANSWER_AT"])
     if answer is not None and answer < timeout:
@@ -465,6 +512,32 @@ def _request_owner(conn, request):
     return "process", _row(conn, "SELECT * FROM PROCESSES WHERE PROCESS_NUM=?", (request["PROCESS_NUM"],))
 
 
+def outstanding_requests(conn, number=None):
+    """Mount requests still waiting for the operator or the library (not those answered whose
+    volume is being mounted), in request order."""
+    sql = "SELECT * FROM REQUESTS WHERE EMU_MOUNTING_UNTIL IS NULL"
+    if number is not None:
+        return _rows(conn, sql + " AND REQUEST_NUM=?", (int(number),))
+    return _rows(conn, sql + " ORDER BY REQUEST_NUM")
+
+
+def request_lines(conn, now, number=None):
+    """QUERY REQUEST: ANR8352I and each outstanding request's message with the minutes it has
+    left [DECIDED: minutes left, rounded up], or None when there is none."""
+    requests = outstanding_requests(conn, number)
+    if not requests:
+        return None
+    lines = [_msg("requests_header")]
+    for request in requests:
+        left = (_dt(request["CREATED"]) + _secs(request["TIMEOUT_MINUTES"] * 60) - now).total_seconds()
+        minutes = max(0, int(-(-left // 60)))
+        key = "mount_reply" if request["NEEDS_REPLY"] == "YES" else "mount_request"
+        lines.append(_msg(key, r=request["REQUEST_NUM"], volume=request["VOLUME"], devclass=request["DEVCLASS"],
+                          library=request["EMU_LIBRARY"] or "TAPELIB", drive=request["EMU_DRIVE"] or "DRIVE1",
+                          minutes=minutes, element=_element(request["REQUEST_NUM"])))
+    return lines
+
+
 def _drop_request(conn, request, when, key):
     conn.execute("DELETE FROM REQUESTS WHERE REQUEST_NUM=?", (request["REQUEST_NUM"],))
     minutes = request["TIMEOUT_MINUTES"]
@@ -472,19 +545,35 @@ def _drop_request(conn, request, when, key):
         session=request["SESSION_ID"], process=request["PROCESS_NUM"])
 
 
+def _start_mounting(conn, request, when):
+    """The request is answered: the volume is being mounted (the task still waits for it)."""
+    until = when + _secs(request["EMU_MOUNT_SECONDS"] or 0)
+    _update(conn, "REQUESTS", "REQUEST_NUM", request["REQUEST_NUM"], EMU_MOUNTING_UNTIL=_ts(until))
+    if request["SESSION_ID"] is not None:
+        session = _row(conn, "SELECT * FROM SESSIONS WHERE SESSION_ID=?", (request["SESSION_ID"],))
+        if session is not None:
+            prefix = "INPUT_" if session["INPUT_VOL_WAIT"] else "OUTPUT_"
+            _update(conn, "SESSIONS", "SESSION_ID", session["SESSION_ID"],
+                    **{prefix + "VOL_WAIT": None, prefix + "MOUNT_WAIT": request["VOLUME"]})
+
+
 def _resolve_request(conn, request, when, how, admin=None):
-    """A mount request ends: answered (the task goes on), or cancelled / timed out (the task
-    fails). A task whose cancel was pending ends now either way."""
+    """A mount request ends: answered (the volume is mounted, then the task goes on), or
+    cancelled / timed out (the task fails). A task whose cancel was pending ends now either way."""
+    if how == "answer" and (request["EMU_MOUNT_SECONDS"] or 0) > 0:
+        _start_mounting(conn, request, when)
+        return
     kind, owner = _request_owner(conn, request)
-    if how == "answer":
+    if how in ("answer", "mounted"):
         conn.execute("DELETE FROM REQUESTS WHERE REQUEST_NUM=?", (request["REQUEST_NUM"],))
-        text = _msg("mounted", devclass=request["DEVCLASS"], volume=request["VOLUME"], drive="DRIVE1")
+        text = _msg("mounted", devclass=request["DEVCLASS"], volume=request["VOLUME"],
+                    drive=request["EMU_DRIVE"] or "DRIVE1")
         log(conn, when, text, session=request["SESSION_ID"], process=request["PROCESS_NUM"])
     else:
         _drop_request(conn, request, when, "mount_timeout" if how == "timeout" else "mount_canceled")
     if owner is None:
         return
-    failed = how != "answer"
+    failed = how not in ("answer", "mounted")
     if kind == "session":
         if owner["EMU_CANCEL"] is not None:
             _begin_end(conn, owner, when, "cancel")
@@ -501,6 +590,12 @@ def _resolve_request(conn, request, when, how, admin=None):
         _update(conn, "PROCESSES", "PROCESS_NUM", owner["PROCESS_NUM"],
                 EMU_END_AT=_ts(when + _secs(owner["EMU_REMAINING"])) if owner["EMU_REMAINING"] is not None else None,
                 EMU_REMAINING=None)
+
+
+def _cancellable(request):
+    """A task's cancel also cancels its plain mount requests; one that needs an operator reply
+    is left to the operator, and a volume being mounted finishes mounting (page)."""
+    return request["NEEDS_REPLY"] != "YES" and request["EMU_MOUNTING_UNTIL"] is None
 
 
 # ---------------------------------------------------------------- processes
@@ -565,7 +660,9 @@ def _end_process(conn, process, when, result, canceled_by=None):
         job = _row(conn, "SELECT * FROM JOBS WHERE JOB_ID=?", (process["JOB_ID"],))
         if job is None:
             return
-        if result == "FAILURE" and job["STATUS"] == "RUNNING":
+        if result == "FAILURE" and job["STATUS"] == "RUNNING" and job["JOB_TYPE"] == "RETENTION":
+            # page: a retention job is interrupted when a process it manages fails or is
+            # cancelled; a storage-rule job's processes are cancelled on their own (page, issue 12)
             log(conn, when, _msg("job_child_failed", n=job["JOB_ID"], name=job["JOB_NAME"], p=number))
             _stop_job(conn, job, when, "INTERRUPTING")
         else:
@@ -822,7 +919,7 @@ def _cancel_one_session(conn, session, now):
     if state == "MediaW":
         requests = _rows(conn, "SELECT * FROM REQUESTS WHERE SESSION_ID=?", (session["SESSION_ID"],))
         for request in requests:
-            if request["NEEDS_REPLY"] != "YES":   # a request needing a reply is left to the operator
+            if _cancellable(request):
                 _resolve_request(conn, request, now, "cancel")
         if not requests:
             _begin_end(conn, dict(session, EMU_CANCEL=_ts(now)), now, "cancel")
@@ -850,26 +947,51 @@ def _cancel_one_process(conn, process, now, admin):
     _update(conn, "PROCESSES", "PROCESS_NUM", process["PROCESS_NUM"], EMU_CANCEL=_ts(now),
             EMU_CANCEL_BY=admin)
     for request in _rows(conn, "SELECT * FROM REQUESTS WHERE PROCESS_NUM=?", (process["PROCESS_NUM"],)):
-        if request["NEEDS_REPLY"] != "YES":
+        if _cancellable(request):
             _resolve_request(conn, request, now, "cancel", admin=admin)
 
 
 def cancel_request(conn, now, admin, number, permanent=False, session_id=None):
-    """CANCEL REQUEST n [PERMANENT]: the waiting task fails (its mount is refused)."""
+    """CANCEL REQUEST n|ALL [PERMANENT]: the waiting task fails (its mount is refused). A request
+    already answered (its volume being mounted) is no longer outstanding."""
     with store.transaction(conn):
         now = _sync(conn, now)
         session_id = session_id or _admin_session_id(conn, admin)
-        request = _row(conn, "SELECT * FROM REQUESTS WHERE REQUEST_NUM=?", (int(number),))
-        if request is None:
-            text = _msg("no_request", n=int(number))
+        every = str(number).upper() in ("ALL", "AL")
+        requests = outstanding_requests(conn, None if every else number)
+        if not requests:
+            text = (_msg("no_requests", cmd="CANCEL REQUEST") if every
+                    else _msg("no_request", cmd="CANCEL REQUEST", n=int(number)))
             log(conn, now, text, session=session_id)
             return Outcome(RC_NOTFOUND, [text])
-        messages = [_msg("mount_canceled", r=request["REQUEST_NUM"], volume=request["VOLUME"])]
-        if permanent:
-            messages.append(_msg("mount_permanent", volume=request["VOLUME"]))
-            log(conn, now, messages[-1], session=session_id)
-        _resolve_request(conn, request, now, "cancel", admin=admin.upper())
+        messages = []
+        for request in requests:
+            messages.append(_msg("mount_canceled", r=request["REQUEST_NUM"], volume=request["VOLUME"]))
+            if permanent:
+                messages.append(_msg("mount_permanent", volume=request["VOLUME"]))
+                log(conn, now, messages[-1], session=session_id)
+            _resolve_request(conn, request, now, "cancel", admin=admin.upper())
         return Outcome(RC_OK, messages)
+
+
+def reply_request(conn, now, admin, number, label=None, session_id=None):
+    """REPLY n [LABEL=]: the operator did what request n asked; its volume is mounted
+    (MOUNT_SECONDS, or the mount's mount_time) and the waiting task goes on."""
+    del label                                # only LABEL LIBVOLUME requests use it (not modelled)
+    with store.transaction(conn):
+        now = _sync(conn, now)
+        session_id = session_id or _admin_session_id(conn, admin)
+        requests = outstanding_requests(conn, number)
+        if not requests:
+            outcome = Outcome(RC_NOTFOUND, [_msg("no_request", cmd="REPLY", n=int(number))])
+        elif requests[0]["NEEDS_REPLY"] != "YES":
+            outcome = Outcome(RC_ERROR, [_msg("no_reply_needed", n=int(number))])
+        else:
+            outcome = Outcome(RC_OK, [_msg("reply_accepted")])
+        log(conn, now, outcome.messages[0], session=session_id)
+        if outcome.rc == RC_OK:
+            _resolve_request(conn, requests[0], now, "answer")
+        return outcome
 
 
 def _job_action(conn, now, admin, job_id, command, allowed, session_id):
@@ -896,6 +1018,10 @@ def interrupt_job(conn, now, admin, job_id, session_id=None):
                                                   ("RUNNING", "SLEEPING"), session_id)
         if error:
             return error
+        if job["JOB_TYPE"] != "RETENTION":     # [DECIDED] the page interrupts retention jobs only
+            text = _msg("job_not_retention", cmd="INTERRUPT JOB", n=job["JOB_ID"], done="interrupted")
+            log(conn, now, text, session=session_id)
+            return Outcome(RC_ERROR, [text])
         text = _msg("job_interrupting", n=job["JOB_ID"], name=job["JOB_NAME"])
         log(conn, now, text, session=session_id)
         _stop_job(conn, job, now, "INTERRUPTING", admin.upper())
@@ -910,7 +1036,7 @@ def resume_job(conn, now, admin, job_id, session_id=None):
         if error:
             return error
         if job["JOB_TYPE"] != "RETENTION":
-            text = _msg("job_not_retention", cmd="RESUME JOB", n=job["JOB_ID"])
+            text = _msg("job_not_retention", cmd="RESUME JOB", n=job["JOB_ID"], done="resumed")
             log(conn, now, text, session=session_id)
             return Outcome(RC_ERROR, [text])
         _update(conn, "JOBS", "JOB_ID", job["JOB_ID"], STATUS="SLEEPING", EMU_SLEEP_SINCE=_ts(now))
@@ -931,6 +1057,50 @@ def terminate_job(conn, now, admin, job_id, session_id=None):
         log(conn, now, text, session=session_id)
         _stop_job(conn, job, now, "TERMINATING", admin.upper())
         return Outcome(RC_OK, [text])
+
+
+def _retset_gone(conn, now, retset, how, session_id=None, process=None):
+    """A retention set is deleted or expired: an incomplete one's active job is terminated by
+    the server (page: a job terminated by the server)."""
+    _update(conn, "EMU_RETSETS", "RETSET_ID", retset, STATE=how.upper())
+    text = _msg("retset_gone", retset=retset, how=how)
+    log(conn, now, text, session=session_id, process=process)
+    placeholders = ", ".join("?" * len(ACTIVE_JOB_STATES))
+    for job in _rows(conn, "SELECT * FROM JOBS WHERE EMU_RETSET=? AND STATUS IN (%s) AND STATUS <> 'TERMINATING' "
+                           "ORDER BY JOB_ID" % placeholders, (retset,) + ACTIVE_JOB_STATES):
+        log(conn, now, _msg("job_retset_gone", n=job["JOB_ID"], name=job["JOB_NAME"], retset=retset, how=how),
+            session=session_id, process=process)
+        _stop_job(conn, job, now, "TERMINATING")
+    return text
+
+
+def delete_retset(conn, now, admin, retset_id, session_id=None):
+    """DELETE RETSET id: the retention set is deleted; an active job of it is terminated."""
+    with store.transaction(conn):
+        now = _sync(conn, now)
+        session_id = session_id or _admin_session_id(conn, admin)
+        row = _row(conn, "SELECT * FROM EMU_RETSETS WHERE RETSET_ID=? AND STATE='ACTIVE'", (int(retset_id),))
+        if row is None:
+            text = _msg("no_retset", cmd="DELETE RETSET", retset=int(retset_id))
+            log(conn, now, text, session=session_id)
+            return Outcome(RC_NOTFOUND, [text])
+        return Outcome(RC_OK, [_retset_gone(conn, now, row["RETSET_ID"], "deleted", session_id=session_id)])
+
+
+def expire_inventory(conn, now, admin, session_id=None):
+    """EXPIRE INVENTORY: an EXPIRATION process (EXPIRATION_SECONDS); retention sets past their
+    expiry expire at its start, and the active job of each is terminated [DECIDED timing]."""
+    del admin
+    with store.transaction(conn):
+        now = _sync(conn, now)
+        number = new_process(conn, now, "EXPIRATION", status=(
+            "Examined 0 objects, deleting 0 backup objects, 0 archive objects, 0 DB backup volumes, "
+            "0 recovery plan files; 0 objects have been retried and 0 errors encountered."),
+            duration=EXPIRATION_SECONDS)
+        for row in _rows(conn, "SELECT * FROM EMU_RETSETS WHERE STATE='ACTIVE' AND EXPIRES IS NOT NULL "
+                               "AND EXPIRES <= ? ORDER BY RETSET_ID", (_ts(now),)):
+            _retset_gone(conn, now, row["RETSET_ID"], "expired", process=number)
+        return Outcome(RC_OK, [_msg("process_number", n=number)])
 
 
 def log_command(conn, now, admin, session_id, command_text_masked):

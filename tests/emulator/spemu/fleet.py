@@ -7,17 +7,20 @@ import contextlib
 import datetime
 import json
 import os
+import re
 import shutil
 import sys
 
 import yaml
 
-from . import engine, store
+from . import engine, msgids, store
 
 FLEETS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fleets")
 DEMO_FLEET = os.path.join(FLEETS_DIR, "demo.yml")
 FIRST_PORT = 1500
 OUTCOMES = ("successful", "warning", "failed")
+JOB_OUTCOMES = OUTCOMES + ("unknown",)     # a finished job: what its evidence shows
+EVIDENCE = ("successful", "warning", "failed", "none")
 DEFAULT_TIMEOUTS = {"idletimeout": 15, "commtimeout": 60, "adminidletimeout": 15,
                     "admincommtimeout": 60}   # minutes / seconds, server-facts §2
 EXTRA_MESSAGES = {
@@ -64,11 +67,13 @@ def version_tuple(text):
 
 
 def check_server(server):
-    """Reject what the real product cannot have (jobs before V8.1.12, unknown states...)."""
+    """Reject what the real product cannot have (jobs before V8.1.8, storage-rule jobs before
+    V8.1.12, unknown session states...)."""
     name = server["name"]
-    old = version_tuple(server.get("version", "8.1.21"))[:3] < (8, 1, 12)
-    if old and server.get("jobs"):
-        raise FleetError("%s: servers before V8.1.12 have no jobs" % name)
+    version = version_tuple(server.get("version", "8.1.21"))[:3]
+    old = version < (8, 1, 12)
+    if version < (8, 1, 8) and server.get("jobs"):
+        raise FleetError("%s: servers before V8.1.8 have no jobs" % name)
     for process in server.get("processes") or []:
         if old and (process.get("job") is not None or process.get("parent") is not None):
             raise FleetError("%s: servers before V8.1.12 show no Job Id / Parent Process" % name)
@@ -81,15 +86,34 @@ def check_server(server):
             raise FleetError("%s: completed task kind must be session or process: %r" % (name, task))
         if task.get("outcome") not in OUTCOMES:
             raise FleetError("%s: completed task outcome must be one of %s: %r" % (name, OUTCOMES, task))
+    rules = {str(rule["name"]).upper() for rule in server.get("stgrules") or []}
     for job in server.get("jobs") or []:
-        status = str(job.get("status", "")).upper()
-        if status not in engine.JOB_STATES:
-            raise FleetError("%s: job %s status %r" % (name, job.get("id"), job.get("status")))
-        if status == "COMPLETED" and job.get("outcome") not in OUTCOMES:
-            raise FleetError("%s: completed job %s needs outcome %s" % (name, job.get("id"), OUTCOMES))
-        rules = {str(rule["name"]).upper() for rule in server.get("stgrules") or []}
-        if job.get("rule") and str(job["rule"]).upper() not in rules:
-            raise FleetError("%s: job %s: no storage rule %s" % (name, job.get("id"), job["rule"]))
+        _check_job(name, job, old, rules)
+    if server.get("msgids") is not None:
+        try:
+            msgids.check(server["msgids"])
+        except ValueError as error:
+            raise FleetError("%s: %s" % (name, error)) from None
+
+
+def _check_job(name, job, old, rules):
+    status = str(job.get("status", "")).upper()
+    if not re.fullmatch(r"[A-Z][A-Z_ ]*", status):
+        raise FleetError("%s: job %s status %r" % (name, job.get("id"), job.get("status")))
+    active = status in engine.ACTIVE_JOB_STATES
+    if old and active and status not in engine.JOB_STATES_BEFORE_8112:
+        raise FleetError("%s: job %s: before V8.1.12 a job is RUNNING, INTERRUPTED or COMPLETED" % (name, job.get("id")))
+    if old and (job.get("rule") or str(job.get("type", "RETENTION")).upper() != "RETENTION"):
+        raise FleetError("%s: job %s: before V8.1.12 jobs create retention sets (no storage rule)" % (name, job.get("id")))
+    outcome = job.get("outcome")
+    if outcome is not None and outcome not in JOB_OUTCOMES:
+        raise FleetError("%s: job %s outcome must be one of %s" % (name, job.get("id"), JOB_OUTCOMES))
+    if status == "COMPLETED" and outcome is None and "completion_state" not in job:
+        raise FleetError("%s: completed job %s needs outcome %s or completion_state" % (name, job.get("id"), OUTCOMES))
+    if job.get("evidence") is not None and job["evidence"] not in EVIDENCE:
+        raise FleetError("%s: job %s evidence must be one of %s" % (name, job.get("id"), EVIDENCE))
+    if job.get("rule") and str(job["rule"]).upper() not in rules:
+        raise FleetError("%s: job %s: no storage rule %s" % (name, job.get("id"), job["rule"]))
 
 
 def at(value, base):
@@ -182,6 +206,8 @@ def seed_server(home, server, position, now):
                        domain=row.get("domain"))
         for task in server.get("completed") or []:
             (_seed_completed_session if task["kind"] == "session" else _seed_completed_process)(conn, task, now)
+        for retset in server.get("retsets") or []:
+            _seed_retset(conn, retset.get("id"), retset.get("expires"), now, retset.get("state", "ACTIVE"))
         for job in server.get("jobs") or []:
             _seed_job(conn, job, now)
         for process in server.get("processes") or []:
@@ -214,6 +240,8 @@ def _seed_config(conn, server, position, now):
         conn.execute("INSERT INTO ADMINS VALUES (?,?,?,?)",
                      (str(admin["name"]).upper(), str(admin["password"]),
                       ",".join(str(p).upper() for p in privileges), "YES" if admin.get("locked") else "NO"))
+    if server.get("msgids") is not None:
+        store.set_setting(conn, "msgids", msgids.check(server["msgids"]))
     for rule in server.get("stgrules") or []:
         conn.execute("INSERT INTO STGRULES VALUES (?,?,?,?,?)",
                      (str(rule["name"]).upper(), str(rule.get("action", "COPY")).upper(),
@@ -289,6 +317,27 @@ def _seed_completed_process(conn, task, now):
         processes=1, comm_wait=0, num_offsite_vols=0)
 
 
+def _seed_retset(conn, retset, expires, now, state="ACTIVE"):
+    """A retention set (only its id, expiry and state are modelled); kept if already there."""
+    if retset is None:
+        return
+    conn.execute("INSERT OR IGNORE INTO EMU_RETSETS VALUES (?, ?, ?)",
+                 (int(retset), store.fmt_ts(at(expires, now)) if expires is not None else None, str(state).upper()))
+
+
+def job_retset(job):
+    """The retention set of a retention job: `retset:`, else the number in a RETSET_n name."""
+    if job.get("retset") is not None:
+        return int(job["retset"])
+    if str(job.get("type", "RETENTION")).upper() != "RETENTION":
+        return None
+    match = re.search(r"RETSET_(\d+)", str(job.get("name", "")).upper())
+    return int(match.group(1)) if match else None
+
+
+EVIDENCE_STATES = {"successful": "Completed", "warning": "Warning", "failed": "Failed"}
+
+
 def _seed_job(conn, job, now):
     number = _number(conn, "job", job.get("id"))
     job["id"] = number
@@ -299,35 +348,53 @@ def _seed_job(conn, job, now):
     run = at(job.get("run"), now) if job.get("run") is not None else begin
     work = engine.parse_duration(job.get("work", engine.JOB_WORK_SECONDS))
     result = engine.COMPLETION_STATES[job.get("result", "successful")]
+    retset = job_retset(job)
+    _seed_retset(conn, retset, None, now)
+    children = job.get("children", engine.JOB_CHILDREN if engine.jobs_supported(conn) else 0)
     cols = dict(JOB_ID=number, PEER_JOB_ID=job.get("peer"), JOB_TYPE=str(job.get("type", "RETENTION")).upper(),
                 JOB_NAME=name, BEGIN_TIME=store.fmt_ts(begin), RUN_TIME=store.fmt_ts(run),
-                STATUS=status, STGRULE=rule, EMU_RESULT=result, EMU_CHILDREN=int(job.get("children", engine.JOB_CHILDREN)),
-                EMU_WORK_LEFT=work)
+                STATUS=status, STGRULE=rule, EMU_RESULT=result, EMU_CHILDREN=int(children),
+                EMU_WORK_LEFT=work, EMU_RETSET=retset)
     ended = at(job.get("end"), now)
+    finished = status not in engine.ACTIVE_JOB_STATES and status != "TERMINATED"
     if status == "RUNNING":
         cols.update(EMU_WORK_END=store.fmt_ts(now + datetime.timedelta(seconds=work)), EMU_WORK_LEFT=None)
     elif status == "SLEEPING":
         cols.update(EMU_SLEEP_SINCE=store.fmt_ts(now))
-    elif status == "COMPLETED":
-        cols.update(COMPLETION_STATE=engine.COMPLETION_STATES[job["outcome"]], END_TIME=store.fmt_ts(ended),
-                    EMU_WORK_LEFT=0)
+    elif finished:                           # COMPLETED, or any other word of a finished job
+        if "completion_state" in job:
+            state = job["completion_state"]
+            state = None if state is None or str(state).lower() == "none" else str(state)
+        else:
+            state = engine.COMPLETION_STATES.get(job.get("outcome")) if status == "COMPLETED" else None
+        cols.update(COMPLETION_STATE=state, END_TIME=store.fmt_ts(ended), EMU_WORK_LEFT=0)
     elif status == "TERMINATED":
         cols.update(END_TIME=store.fmt_ts(ended))
     engine._insert(conn, "JOBS", **cols)
-    values = dict(n=number, name=name, rule=rule)
-    engine.log(conn, run, engine.MESSAGES["job_running"].format(**values))
-    if status == "COMPLETED":
-        state = cols["COMPLETION_STATE"]
-        if state != "Completed":
-            key = "job_warning" if state == "Warning" else "job_failed"
+    values = dict(n=number, name=name, rule=rule, retset=retset)
+    engine.log(conn, run, engine.MESSAGES["job_running" if rule else "job_started"].format(**values))
+    if finished:
+        evidence = job.get("evidence") or _evidence(cols["COMPLETION_STATE"], job.get("outcome"))
+        if evidence in ("warning", "failed"):
+            key = "job_warning" if evidence == "warning" else "job_failed"
             engine.log(conn, ended, job.get("message") or engine.MESSAGES[key].format(**values))
-        engine.log(conn, ended, engine.MESSAGES["job_completed"].format(state=state, **values))
+        if evidence != "none":
+            engine.log(conn, ended, engine.MESSAGES["job_completed"].format(state=EVIDENCE_STATES[evidence], **values))
     elif status == "TERMINATED":
         engine.log(conn, ended, engine.MESSAGES["job_terminated"].format(**values))
     elif status == "INTERRUPTED":
         engine.log(conn, at(job.get("interrupted"), now), job.get("message") or engine.MESSAGES["job_interrupted"].format(**values))
     elif status == "SLEEPING":
         engine.log(conn, at(job.get("slept", "-1m"), now), engine.MESSAGES["job_sleeping"].format(**values))
+
+
+def _evidence(completion_state, outcome):
+    """The end messages a finished job leaves in the activity log, by default: those of its
+    completion state, else of its outcome (unknown: none)."""
+    by_state = {state: key for key, state in EVIDENCE_STATES.items()}
+    if completion_state in by_state:
+        return by_state[completion_state]
+    return outcome if outcome in EVIDENCE_STATES else "none"
 
 
 def _seed_job_children(conn, job, now):

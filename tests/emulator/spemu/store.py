@@ -123,9 +123,14 @@ PRIVATE_COLUMNS = {
         "EMU_RESULT TEXT",        # completion state when the work is done (Completed|Warning|Failed)
         "EMU_CHILDREN INTEGER",   # child processes started at each window
         "EMU_SLEEP_SINCE TEXT",   # SLEEPING: only windows starting after this wake it
+        "EMU_RETSET INTEGER",     # the retention set a retention job copies (or creates)
     ],
     "REQUESTS": [
         "EMU_ANSWER_AT TEXT",     # when the mount is satisfied (NULL: never, it times out)
+        "EMU_MOUNT_SECONDS REAL",  # how long the volume takes to mount once the request is answered
+        "EMU_MOUNTING_UNTIL TEXT",  # answered: the volume is being mounted until then
+        "EMU_LIBRARY TEXT",
+        "EMU_DRIVE TEXT",
     ],
 }
 
@@ -133,6 +138,10 @@ PRIVATE_TABLES = [
     "CREATE TABLE IF NOT EXISTS EMU_COUNTERS(NAME TEXT PRIMARY KEY, NEXT INTEGER NOT NULL)",
     # A client whose Idle-wait session ended and that sends again later: a new session then.
     "CREATE TABLE IF NOT EXISTS EMU_RECONNECTS(AT TEXT NOT NULL, TEMPLATE TEXT NOT NULL)",
+    # Server options and emulator switches of this server (msgids, dateformat, timeformat, numberformat).
+    "CREATE TABLE IF NOT EXISTS EMU_SETTINGS(KEY TEXT PRIMARY KEY, VALUE TEXT)",
+    # Retention sets (only what jobs need): STATE ACTIVE | DELETED | EXPIRED.
+    "CREATE TABLE IF NOT EXISTS EMU_RETSETS(RETSET_ID INTEGER PRIMARY KEY, EXPIRES TEXT, STATE TEXT NOT NULL)",
 ]
 
 SERVER_INFO_DDL = (
@@ -197,10 +206,14 @@ def open_home(home):
     os.makedirs(state_dir(home), exist_ok=True)
     conn = _connect(os.path.join(state_dir(home), "home.db"))
     if conn.execute("SELECT 1 FROM sqlite_master WHERE name='EMU_SERVERS'").fetchone():
+        if "word" not in [row[1] for row in conn.execute("PRAGMA table_info(FAULTS)")]:
+            with transaction(conn):          # a home made before per-command faults existed
+                if "word" not in [row[1] for row in conn.execute("PRAGMA table_info(FAULTS)")]:
+                    conn.execute("ALTER TABLE FAULTS ADD COLUMN word TEXT")
         return conn                          # readers take no write lock
     with transaction(conn):
         conn.execute("CREATE TABLE IF NOT EXISTS CLOCK(offset_seconds REAL, frozen_at TEXT NULL)")
-        conn.execute("CREATE TABLE IF NOT EXISTS FAULTS(server TEXT, kind TEXT, arg TEXT)")
+        conn.execute("CREATE TABLE IF NOT EXISTS FAULTS(server TEXT, kind TEXT, arg TEXT, word TEXT)")
         conn.execute("CREATE TABLE IF NOT EXISTS EMU_SERVERS(NAME TEXT PRIMARY KEY, POSITION INTEGER)")
         if conn.execute("SELECT COUNT(*) FROM CLOCK").fetchone()[0] == 0:
             conn.execute("INSERT INTO CLOCK VALUES (0, NULL)")
@@ -266,6 +279,16 @@ def create_schema(conn):
                 (SCHEMA_NAME, table, col, colno, keyseq, "A" if keyseq else None, typename,
                  26 if typename == "TIMESTAMP" else (4 if typename == "INTEGER" else 250),
                  6 if typename == "TIMESTAMP" else 0, "N" if keyseq else "Y", None))
+
+
+def setting(conn, key, default=None):
+    """A value of the server's EMU_SETTINGS (server options and emulator switches)."""
+    row = conn.execute("SELECT VALUE FROM EMU_SETTINGS WHERE KEY=?", (key,)).fetchone()
+    return row[0] if row is not None and row[0] is not None else default
+
+
+def set_setting(conn, key, value):
+    conn.execute("INSERT OR REPLACE INTO EMU_SETTINGS VALUES (?, ?)", (key, None if value is None else str(value)))
 
 
 def public_columns(table):
@@ -344,23 +367,47 @@ def follow_clock(home):
 
 # ---------------------------------------------------------------- faults
 
-FAULT_KINDS = ("down", "auth", "slow", "hang", "garble")
+FAULT_KINDS = ("down", "auth", "slow", "hang", "garble", "refuse")
+COMMAND_FAULT_KINDS = ("slow", "hang", "garble", "refuse")   # may name a WORD of the command
 
 
 def faults(home, name):
-    """Active faults of a server: {kind: arg}, e.g. {'slow': '3'} or {'down': None}."""
+    """Active faults of a server that apply to every command: {kind: arg}, e.g. {'slow': '3'}
+    or {'down': None}. Faults limited to commands containing a word: command_faults()."""
     with contextlib.closing(open_home(home)) as conn:
-        rows = conn.execute("SELECT kind, arg FROM FAULTS WHERE server=?", (name.upper(),)).fetchall()
+        rows = conn.execute("SELECT kind, arg FROM FAULTS WHERE server=? AND word IS NULL",
+                            (name.upper(),)).fetchall()
     return dict(rows)
 
 
-def set_fault(home, name, kind, arg=None):
-    """Add a fault to a server (one of FAULT_KINDS; kind 'slow' takes seconds as arg)."""
+def command_faults(home, name, command):
+    """{kind: arg} of the faults of a server that apply to this command text: the faults for
+    every command and those whose WORD the command contains (case-insensitive)."""
+    with contextlib.closing(open_home(home)) as conn:
+        rows = conn.execute("SELECT kind, arg, word FROM FAULTS WHERE server=? ORDER BY rowid",
+                            (name.upper(),)).fetchall()
+    text = (command or "").upper()
+    return {kind: arg for kind, arg, word in rows if word is None or word.upper() in text}
+
+
+def fault_list(home, name):
+    """[(kind, arg, word)] of a server, in the order they were set."""
+    with contextlib.closing(open_home(home)) as conn:
+        return [tuple(row) for row in conn.execute(
+            "SELECT kind, arg, word FROM FAULTS WHERE server=? ORDER BY rowid", (name.upper(),))]
+
+
+def set_fault(home, name, kind, arg=None, word=None):
+    """Add a fault to a server (one of FAULT_KINDS; kind 'slow' takes seconds as arg). With
+    `word` (slow, hang, garble, refuse) it applies only to commands whose text contains it."""
     if kind not in FAULT_KINDS:
         raise ValueError("unknown fault %r" % kind)
+    if word is not None and kind not in COMMAND_FAULT_KINDS:
+        raise ValueError("fault %s applies to the whole server, not to one command" % kind)
+    word = word.upper() if word else None
     with contextlib.closing(open_home(home)) as conn, transaction(conn):
-        conn.execute("DELETE FROM FAULTS WHERE server=? AND kind=?", (name.upper(), kind))
-        conn.execute("INSERT INTO FAULTS VALUES (?,?,?)", (name.upper(), kind, arg))
+        conn.execute("DELETE FROM FAULTS WHERE server=? AND kind=? AND word IS ?", (name.upper(), kind, word))
+        conn.execute("INSERT INTO FAULTS VALUES (?,?,?,?)", (name.upper(), kind, arg, word))
 
 
 def clear_faults(home, name):

@@ -128,7 +128,7 @@ def test_status_summarises_every_server(tmp_path, fleet_file):
     store.set_fault(home, "SPOKEX", "hang")
     out = spemu("status", home=home).stdout.splitlines()
     assert out[1] == "HUBX  V8.1.21  hub" and "  sessions:  IdleW 1" in out
-    assert "SPOKEX  V8.1.10  spoke  faults: hang" in out and "  jobs:      not supported before V8.1.12" in out
+    assert "SPOKEX  V8.1.10  spoke  faults: hang" in out and "  jobs:      none" in out   # QUERY JOB from V8.1.8
 
 
 def test_missing_home_is_an_error():

@@ -263,8 +263,8 @@ def test_program_answers_and_exits_with_the_return_code(real_home):
     result = dsmadmc_process(real_home, "-id=admin", "-dataonly=yes", "-tab", "q sess 20", input_text="passw0rd\n")
     assert result.stdout == "20\tTcp/Ip\tIdleW\t1 M \t0\t0\tNode\tLinux x86-64\tNODEA\n"
     assert result.returncode == 0 and result.stderr == ""
-    result = dsmadmc_process(real_home, "-id=admin", "-pa=passw0rd", "-se=old", "q job")
-    assert "ANR2000E Unknown command - QUERY JOB." in result.stdout and result.returncode == 2
+    result = dsmadmc_process(real_home, "-id=admin", "-pa=passw0rd", "-se=old", "interrupt job 1")
+    assert "ANR2000E Unknown command - INTERRUPT JOB." in result.stdout and result.returncode == 2
     result = dsmadmc_process(real_home, "-id=admin", "-pa=bad", "q sess")
     assert result.returncode == 137
 

@@ -196,10 +196,10 @@ def test_query_job_running_matches_interrupting(home):
     assert [row[7] for row in fields(lines)] == ["INTERRUPTING"]
 
 
-def test_query_job_before_8_1_12_is_unknown(home):
+def test_query_job_before_8_1_12_shows_no_match_when_there_is_no_job(home):
     status, lines = run(home, "q job", "-se=OLD")
-    assert lines == ["ANR2000E Unknown command - QUERY JOB.", "ANS8001I Return code 2."]
-    assert status == 2
+    assert lines == ["ANR2034E QUERY JOB: No match found using this criteria.", "ANS8001I Return code 11."]
+    assert status == 11
 
 
 # ---------------------------------------------------------------- QUERY ACTLOG
@@ -268,11 +268,12 @@ def test_cancel_session_by_operator(home):
 
 @pytest.mark.parametrize("command, admin", [
     ("cancel session 21", "analyst"), ("cancel process 30", "oper"), ("cancel request 1", "analyst"),
-    ("interrupt job 5", "oper"), ("resume job 6", "oper"), ("terminate job 5", "analyst"),
+    ("interrupt job 5", "oper"), ("terminate job 5", "analyst"), ("reply 1", "analyst"),
+    ("delete retset 1", "oper"), ("expire inventory", "oper"),
 ])
 def test_actions_need_privileges(home, command, admin):
     status, lines = run(home, command, admin=admin)
-    name = " ".join(command.upper().split()[:2])
+    name = "REPLY" if command.startswith("reply") else " ".join(command.upper().split()[:2])
     assert lines == ["ANR2035E %s: Administrator %s is not authorized to issue this command." % (name, admin.upper()),
                      "ANS8001I Return code 9."]
     assert status == 9

@@ -56,9 +56,17 @@ def test_warnings_and_errors_are_counted_and_the_highest_rc_wins(home):
     status, lines = run(home, "hub1,old,spoke1,nosuch: q job", "-tab")
     none = "ANR2034E QUERY JOB: No match found using this criteria."
     assert lines == framing("q job", [
-        ("HUB1", [none], "warn"), ("OLD", ["ANR2000E Unknown command - QUERY JOB."], "error"),
+        ("HUB1", [none], "warn"), ("OLD", [none], "warn"),        # QUERY JOB exists from V8.1.8
         ("SPOKE1", [none], "warn"), ("NOSUCH", ["ANR1651E Server information for NOSUCH is not available."], "error"),
-    ], (0, 2, 2)) + ["ANS8001I Return code 11."]
+    ], (0, 3, 1)) + ["ANS8001I Return code 11."]
+    assert status == 11
+
+
+def test_unknown_command_on_an_old_target_is_an_error(home):
+    status, lines = run(home, "old,spoke1: interrupt job 99", "-tab")
+    assert lines == framing("interrupt job 99", [
+        ("OLD", ["ANR2000E Unknown command - INTERRUPT JOB."], "error"),
+        ("SPOKE1", ["ANR3861E INTERRUPT JOB: Job 99 was not found."], "warn")], (0, 1, 1)) + ["ANS8001I Return code 11."]
     assert status == 11
 
 

@@ -16,12 +16,17 @@ def write(tmp_path, servers):
 
 
 @pytest.mark.parametrize("spec, error", [
-    (server(version="8.1.10", jobs=[{"id": 1, "status": "RUNNING"}]), "no jobs"),
+    (server(version="8.1.7", jobs=[{"id": 1, "status": "RUNNING"}]), "no jobs"),
+    (server(version="8.1.10", jobs=[{"id": 1, "status": "SLEEPING"}]), "RUNNING, INTERRUPTED or COMPLETED"),
+    (server(version="8.1.10", jobs=[{"id": 1, "status": "RUNNING", "type": "COPY"}]), "no storage rule"),
+    (server(jobs=[{"id": 1, "status": "COMPLETED", "outcome": "fine"}]), "outcome must be"),
+    (server(jobs=[{"id": 1, "status": "FAILED", "evidence": "maybe"}]), "evidence must be"),
+    (server(msgids="other"), "SPEMU_MSGIDS"),
     (server(version="8.1.11", processes=[{"id": 1, "job": 3}]), "Job Id"),
     (server(sessions=[{"id": 1, "state": "Dancing"}]), "unknown session state"),
     (server(completed=[{"kind": "session"}]), "outcome"),
     (server(completed=[{"kind": "job", "outcome": "failed"}]), "kind"),
-    (server(jobs=[{"id": 1, "status": "DONE"}]), "status"),
+    (server(jobs=[{"id": 1, "status": "done!"}]), "status"),
     (server(jobs=[{"id": 1, "status": "COMPLETED"}]), "needs outcome"),
     (server(jobs=[{"id": 1, "status": "SLEEPING", "rule": "NOPE"}]), "no storage rule"),
 ])

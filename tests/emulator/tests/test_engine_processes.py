@@ -85,9 +85,9 @@ def test_process_mount_timeout_fails_the_process(make_home):
 
 def test_answered_mount_lets_the_process_finish_its_remaining_work(make_home):
     home = make_home(server(processes=[proc(11, duration="30m", mount={"answer": "10m"})]))
-    home.advance(30 * 60)
-    assert home.process(11) is not None                      # 10 minutes were spent waiting
-    home.advance(10 * 60)
+    home.advance(40 * 60)
+    assert home.process(11) is not None                      # 10 minutes waiting and 30 s mounting
+    home.advance(engine.MOUNT_SECONDS)
     assert home.process(11) is None
     assert home.summary(11, "PROCESS")["SUCCESSFUL"] == "YES"
 

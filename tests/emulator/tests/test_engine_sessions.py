@@ -70,7 +70,7 @@ def test_idle_timeout_ends_node_session_with_anr0482w(make_home):
 def test_admin_sessions_use_admin_timeouts(make_home):
     home = make_home(server(idletimeout=60, adminidletimeout=5, commtimeout=600, admincommtimeout=30, sessions=[
         {"id": 13, "client": "OCADMIN", "type": "Admin", "state": "IdleW", "since": "now"},
-        {"id": 14, "client": "OCADMIN", "type": "Admin", "state": "RecvW", "since": "now"},
+        {"id": 14, "client": "OCADMIN", "type": "Admin", "state": "RecvW", "since": "now", "transaction": True},
         node(15, "IdleW")]))
     home.advance(30)
     assert home.session(14)["STATE"] == "End"
@@ -87,7 +87,8 @@ def test_comm_timeout_ends_receive_wait_with_anr0481w_and_fails(make_home):
     home = make_home(server(commtimeout=60, sessions=[node(16, "RecvW", transaction=True)]))
     home.advance(60)
     assert home.messages("ANR0481W%") == [
-        "ANR0481W Session 16 for node NODE16 (AIX) terminated - client did not respond within 60 seconds. (SESSION: 16)"]
+        "ANR0481W Session 16 for node NODE16 (AIX) was terminated. The client did not respond within 60 seconds."
+        " (SESSION: 16)"]
     home.advance(engine.ROLLBACK_SECONDS)                    # the open transaction is rolled back
     assert home.summary(16, "SESSION")["SUCCESSFUL"] == "NO"
 
@@ -176,9 +177,13 @@ def test_cancel_media_wait_with_operator_reply_waits_for_the_request(make_home):
 
 def test_media_wait_answered_continues_with_script(make_home):
     home = make_home(server(sessions=[node(32, "MediaW", **{"for": "2m", "then": ["Run 1h"]})]))
-    home.advance(120)
+    home.advance(120)                                        # answered: the volume is being mounted
     session = home.session(32)
-    assert (session["STATE"], session["OUTPUT_VOL_WAIT"]) == ("Run", None)
+    assert (session["STATE"], session["OUTPUT_VOL_WAIT"], session["OUTPUT_MOUNT_WAIT"]) == ("MediaW", None, session["OUTPUT_MOUNT_WAIT"])
+    assert session["OUTPUT_MOUNT_WAIT"] and not home.messages("ANR8337I%")
+    home.advance(engine.MOUNT_SECONDS)
+    session = home.session(32)
+    assert (session["STATE"], session["OUTPUT_VOL_WAIT"], session["OUTPUT_MOUNT_WAIT"]) == ("Run", None, None)
     assert home.messages("ANR8337I%")
 
 
