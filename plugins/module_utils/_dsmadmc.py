@@ -111,7 +111,7 @@ def connection_argument_spec():
         dsmadmc_path=dict(type='str', default='dsmadmc', fallback=(env_fallback, ['SP_DSMADMC'])),
         optfile=dict(type='path'),
         timeout=dict(type='int', default=DEFAULT_TIMEOUT),
-        password_transport=dict(type='str', default='stdin', choices=list(PASSWORD_TRANSPORTS),
+        password_transport=dict(type='str', default='stdin', choices=list(PASSWORD_TRANSPORTS), no_log=False,
                                 fallback=(env_fallback, ['SP_PASSWORD_TRANSPORT'])),
     )
 

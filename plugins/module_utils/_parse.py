@@ -560,9 +560,9 @@ def to_number(value):
     """A number in any NUMBERFORMAT -> float: '2,096,671.99' (1), '2.096.671,99' (5),
     '2 096 671,99' (3), "2'096'671,99" (6), '18,8' (a decimal comma).
 
-    With both '.' and ',' the last one is the decimal mark. With one of them only: several times,
-    or once before exactly three digits, it groups thousands ('1,024' is 1024); else it is the
-    decimal mark ('18.8', '18,8')."""
+    With both '.' and ',' the last one is the decimal mark. With one of them only, it groups
+    thousands where three digits follow it ('1,024' is 1024) and is the decimal mark before the
+    last group when fewer follow ('18,8'; NUMBERFORMAT 2 '2,096,671,99')."""
     if _blank(value):
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -578,11 +578,12 @@ def to_number(value):
     if marks:
         mark = marks[0]
         parts = text.split(mark)
-        if len(parts) > 2 or len(parts[1]) == 3:
-            if not all(len(part) == 3 for part in parts[1:]):
-                raise ParseError('not a number: %r' % (value,))
+        if not all(len(part) == 3 for part in parts[1:-1]) or (len(parts) > 2 and len(parts[0]) > 3):
+            raise ParseError('not a number: %r' % (value,))
+        if len(parts[-1]) == 3:      # '1,024', '2.096.671': thousands
             return float(''.join(parts))
-        return float(parts[0] + '.' + parts[1])
+        # '18,8', '18.8', and NUMBERFORMAT 2's '2,096,671,99': the last mark is the decimal one
+        return float(''.join(parts[:-1]) + '.' + parts[-1])
     return float(text)
 
 

@@ -799,10 +799,11 @@ class TaskReader:
             summary['complete'] = bool(report['reachable'] and report['read'] and not report['errors']
                                        and not report['truncated'] and not unknown and not unverified)
             report['summary'] = summary
-            if unknown:
+            unproved = [t for t in unknown if t['outcome_verified']]    # the others: the failed read says why
+            if unproved:
                 self.warnings.append('Server %s: the outcome of %s is unknown: neither a completion word nor the '
                                      'activity log shows how it ended; it is counted under unknown, never as '
-                                     'successful.' % (key, ', '.join('%s %s' % (t['type'], t['id']) for t in unknown)))
+                                     'successful.' % (key, ', '.join('%s %s' % (t['type'], t['id']) for t in unproved)))
             if unverified:
                 failed = [entry['query'] for entry in report['errors'] if entry['query'] == 'actlog']
                 self.warnings.append('Server %s: %d completed task(s) could not be checked against the activity log%s; '
