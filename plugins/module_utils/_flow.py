@@ -191,7 +191,7 @@ class ActionFlow(object):
         self.not_found = []
         self.before_ids = {}      # server -> ids of every task read before acting
         self.last = {}            # server -> {id: task} of the latest read
-        self.max_tasks = params.get('max_tasks') or DEFAULT_MAX_TASKS
+        self.max_tasks = DEFAULT_MAX_TASKS if params.get('max_tasks') is None else params['max_tasks']
         if self.max_tasks < 1:
             raise ValueError('max_tasks: %r must be 1 or more' % (params.get('max_tasks'),))
 
