@@ -492,16 +492,17 @@ def to_markdown(model, full=False, limit=50):
                'Active jobs', 'Version', 'Note']
     align = ['---'] + ['---:'] * 7 + ['---', '---']
 
-    def count_row(name, counts, version='', note=''):
-        return [name] + [str(counts[k]) for k in COUNT_KEYS] + \
-            [str(counts['active'][t]) for t in TASK_TYPES] + [version, note]
+    def count_row(name, counts, version='', note='', read=True):
+        numbers = [counts[k] for k in COUNT_KEYS] + [counts['active'][t] for t in TASK_TYPES]
+        return [name] + [str(n) if read else '\u2014' for n in numbers] + [version, note]
 
     rows = [count_row('**Fleet**', summary, '', '' if summary['complete'] else 'incomplete')]
     for server in model['servers']:
         note = 'not read' if not server['reachable'] else (restriction(server) or '')
         if server['reachable'] and server['summary'].get('unverified'):
             note = (note + '; ' if note else '') + '%d unverified' % server['summary']['unverified']
-        rows.append(count_row(md(server['name']), server['summary'], md(server.get('version') or ''), md(note)))
+        rows.append(count_row(md(server['name']), server['summary'], md(server.get('version') or ''), md(note),
+                              server['reachable']))
     lines += _md_table(headers, rows, align)
     lines.append('')
     groups = [
@@ -543,7 +544,7 @@ def _parse_time(value):
     if not value:
         return None
     try:
-        return datetime.datetime.strptime(str(value)[:19], '%Y-%m-%dT%H:%M:%S')
+        return datetime.datetime.fromisoformat(str(value)[:19])
     except ValueError:
         return None
 
@@ -595,10 +596,12 @@ def _windows(windows, axis_start, axis_end):
 def timeline_svg(model, windows=None, width=TIMELINE_WIDTH):
     """The period's processes and jobs per server as an inline SVG (Gantt); '' when there are none.
 
-    Each server gets up to MAX_ROWS rows; bars are packed into the first row that is free, so
-    overlapping tasks stand on separate rows. Bars that would be narrower than a pixel next to
-    each other are merged into one (its tooltip says how many), so the drawing stays small
-    whatever the number of tasks."""
+    Each server gets up to MAX_ROWS - 1 rows of bars, packed into the first row that is free, so
+    overlapping tasks stand on separate rows. Tasks that overlap more than that are drawn as a
+    density strip in the server's last row (one mark per few pixels: how many, and the worst
+    outcome). Narrow neighbouring bars of one colour merge. So the drawing stays a few thousand
+    marks whatever the number of tasks. Bars carry the task's index (data-i); the page's script
+    shows the task on hover and opens it on click."""
     items = []
     for index, task in enumerate(model['tasks']):
         if task.get('type') not in ('process', 'job'):
@@ -630,54 +633,29 @@ def timeline_svg(model, windows=None, width=TIMELINE_WIDTH):
     by_server = {}
     for item in items:
         by_server.setdefault(item[3].get('server'), []).append(item)
-    top = 34
     parts = []
     lanes = []
-    y = top
-    for name in order + sorted(n for n in by_server if n not in order):
+    y = 34
+    for name in order + sorted(str(n) for n in by_server if n not in order):
         mine = by_server.get(name)
         if not mine:
             continue
         mine.sort(key=lambda i: (i[0], i[2]))
-        row_ends = []
-        rows = []
-        overflow = 0
-        for start, end, index, task in mine:
-            x0, x1 = x_of(start), x_of(end)
-            placed = None
-            for r, last in enumerate(row_ends):
-                if x0 >= last + 1:
-                    placed = r
-                    break
-            if placed is None:
-                if len(row_ends) < MAX_ROWS:
-                    row_ends.append(-1e9)
-                    rows.append([])
-                    placed = len(row_ends) - 1
-                else:   # more overlap than rows: the last row shows them on top of each other
-                    placed = MAX_ROWS - 1
-                    overflow += 1
-            row_ends[placed] = max(row_ends[placed], x1)
-            rows[placed].append((x0, x1, index, task, start, end))
-        height = len(rows) * (ROW_HEIGHT + ROW_GAP)
-        lanes.append((name, y, height, overflow))
+        rows, row_ends, dense = _pack(mine, x_of)
+        height = (len(rows) + (1 if dense else 0)) * (ROW_HEIGHT + ROW_GAP)
         for r, row in enumerate(rows):
-            ry = y + r * (ROW_HEIGHT + ROW_GAP)
-            merged = None
-            for x0, x1, index, task, start, end in row:
-                cls = _bar_class(task)
-                wide = max(x1 - x0, 1.5)
-                if merged and merged['cls'] == cls and x0 - merged['x1'] < 1 and wide < 3 and merged['w'] < 3:
-                    merged['x1'] = max(merged['x1'], x0 + wide)
-                    merged['n'] += 1
-                    continue
-                if merged:
-                    parts.append(_bar(merged, ry))
-                merged = {'x0': x0, 'x1': x0 + wide, 'w': wide, 'cls': cls, 'n': 1, 'index': index,
-                          'task': task, 'start': start, 'end': end,
-                          'job': task.get('type') == 'job'}
-            if merged:
-                parts.append(_bar(merged, ry))
+            parts.extend(_row_bars(row, y + r * (ROW_HEIGHT + ROW_GAP)))
+        overflow = 0
+        if dense:
+            ry = y + len(rows) * (ROW_HEIGHT + ROW_GAP)
+            peak = max(count for count, _cls in dense.values())
+            overflow = len(mine) - sum(len(row) for row in rows)
+            for bucket in sorted(dense):
+                count, cls = dense[bucket]
+                parts.append('<rect class="dens b-%s" x="%d" y="%d" width="%d" height="%d" fill-opacity="%.2f" '
+                             'data-n="%d"/>' % (cls, bucket * DENSITY_PX, ry, DENSITY_PX, ROW_HEIGHT,
+                                                0.35 + 0.65 * count / peak, count))
+        lanes.append((name, y, height, overflow))
         y += height + 10
     total_height = y + 6
     svg = ['<svg xmlns="http://www.w3.org/2000/svg" class="timeline" viewBox="0 0 %d %d" width="%d" height="%d" '
@@ -709,26 +687,72 @@ def timeline_svg(model, windows=None, width=TIMELINE_WIDTH):
         svg.append('<line class="tl-lane" x1="0" y1="%d" x2="%d" y2="%d"/>' % (lane_y - 5, width, lane_y - 5))
         svg.append('<text class="tl-server" x="4" y="%d">%s</text>' % (lane_y + 11, html.escape(str(name))))
         if overflow:
-            svg.append('<text class="tl-more" x="4" y="%d">+%d overlapping</text>' % (lane_y + 24, overflow))
+            svg.append('<text class="tl-more" x="4" y="%d">+%d overlapping</text>' % (
+                lane_y + height - ROW_HEIGHT + 8, overflow))
     svg.extend(parts)
     svg.append('</svg>')
     return '\n'.join(svg)
 
 
+DENSITY_PX = 4
+_RANK = {'sleeping': 0, 'successful': 1, 'running': 2, 'interrupted': 3, 'unknown': 4, 'warning': 5, 'failed': 6}
+
+
+def _pack(items, x_of):
+    """Bars into rows (first free row); what does not fit in MAX_ROWS - 1 rows goes to density buckets."""
+    rows, row_ends, dense = [], [], {}
+    for start, end, index, task in items:
+        x0, x1 = x_of(start), x_of(end)
+        placed = None
+        for r, last in enumerate(row_ends):
+            if x0 >= last + 1:
+                placed = r
+                break
+        if placed is None and len(row_ends) < MAX_ROWS - 1:
+            row_ends.append(-1e9)
+            rows.append([])
+            placed = len(row_ends) - 1
+        if placed is None:
+            cls = _bar_class(task)
+            for bucket in range(int(x0 // DENSITY_PX), int(max(x0, x1 - 0.01) // DENSITY_PX) + 1):
+                count, worst = dense.get(bucket, (0, None))
+                dense[bucket] = (count + 1, cls if worst is None or _RANK[cls] > _RANK[worst] else worst)
+            continue
+        row_ends[placed] = max(row_ends[placed], x1)
+        rows[placed].append((x0, x1, index, task))
+    return rows, row_ends, dense
+
+
+def _row_bars(row, y):
+    """One row's bars; narrow neighbours of the same colour and kind merge into one mark."""
+    out = []
+    merged = None
+    for x0, x1, index, task in row:
+        cls = _bar_class(task)
+        wide = max(x1 - x0, 1.5)
+        job = task.get('type') == 'job'
+        if merged and merged['cls'] == cls and merged['job'] == job and x0 - merged['x1'] < 1 \
+                and wide < 3 and merged['w'] < 3:
+            merged['x1'] = max(merged['x1'], x0 + wide)
+            merged['n'] += 1
+            continue
+        if merged:
+            out.append(_bar(merged, y))
+        merged = {'x0': x0, 'x1': x0 + wide, 'w': wide, 'cls': cls, 'n': 1, 'index': index, 'job': job}
+    if merged:
+        out.append(_bar(merged, y))
+    return out
+
+
 def _bar(bar, y):
-    task = bar['task']
+    kind = ' job' if bar['job'] else ''
+    top = y + (0 if bar['job'] else 2)
+    height = ROW_HEIGHT - (0 if bar['job'] else 4)
     if bar['n'] > 1:
-        title = '%d tasks of %s, %s' % (bar['n'], task.get('server'), bar['cls'])
-        return '<rect class="bar b-%s" x="%.1f" y="%d" width="%.1f" height="%d"><title>%s</title></rect>' % (
-            bar['cls'], bar['x0'], y, bar['x1'] - bar['x0'], ROW_HEIGHT, html.escape(title))
-    end = 'now' if task.get('active') else bar['end'].strftime('%H:%M')
-    title = '%s %s %s: %s, %s, %s to %s (%s)' % (
-        task.get('server'), task.get('type'), task.get('id'), task_text(task) or '-', outcome_label(task),
-        bar['start'].strftime('%m-%d %H:%M'), end, duration_text(task.get('duration_seconds')))
-    cls = 'bar b-%s%s' % (bar['cls'], ' job' if bar['job'] else '')
-    return ('<rect class="%s" x="%.1f" y="%d" width="%.1f" height="%d" data-i="%d"><title>%s</title></rect>'
-            % (cls, bar['x0'], y + (0 if bar['job'] else 2), bar['x1'] - bar['x0'],
-               ROW_HEIGHT - (0 if bar['job'] else 4), bar['index'], html.escape(title)))
+        return '<rect class="bar b-%s%s" x="%.1f" y="%d" width="%.1f" height="%d" data-n="%d"/>' % (
+            bar['cls'], kind, bar['x0'], top, bar['x1'] - bar['x0'], height, bar['n'])
+    return '<rect class="bar b-%s%s" x="%.1f" y="%d" width="%.1f" height="%d" data-i="%d"/>' % (
+        bar['cls'], kind, bar['x0'], top, bar['x1'] - bar['x0'], height, bar['index'])
 
 
 # --- HTML --------------------------------------------------------------------------------------
@@ -751,25 +775,26 @@ def page_data(model):
     """The compact document the page's script reads: servers once, tasks as arrays."""
     servers = [s['name'] for s in model['servers']]
     index = dict((name, i) for i, name in enumerate(servers))
-    types = list(TASK_TYPES)
+    types = dict((t, i) for i, t in enumerate(TASK_TYPES))
+    server_at, type_at, messages_at = (HTML_COLUMNS.index('server'), HTML_COLUMNS.index('type'),
+                                       HTML_COLUMNS.index('messages'))
+    active_at = HTML_COLUMNS.index('active')
     rows = []
+    append = rows.append
     for task in model['tasks']:
-        name = task.get('server')
+        row = [task.get(key) for key in HTML_COLUMNS]
+        name = row[server_at]
         if name not in index:
             index[name] = len(servers)
             servers.append(name)
-        messages = task.get('messages')
+        row[server_at] = index[name]
+        row[type_at] = types.get(row[type_at], 0)
+        row[active_at] = 1 if row[active_at] else 0
+        messages = row[messages_at]
         if messages is not None:
-            messages = [[m.get('time'), m.get('msgno'), m.get('severity'), m.get('message')] for m in messages]
-        rows.append([
-            index[name], types.index(task['type']) if task.get('type') in types else 0, task.get('id'),
-            task.get('state'), task.get('outcome'), task.get('outcome_verified'), 1 if task.get('active') else 0,
-            task.get('start_time'), task.get('end_time'), task.get('duration_seconds'), task.get('description'),
-            task.get('client_name'), task.get('session_type'), task.get('job_id'), task.get('job_name'),
-            task.get('job_type'), task.get('parent_process'), task.get('status_text'), messages,
-            task.get('platform'), task.get('wait_seconds'), task.get('bytes_sent'), task.get('bytes_received'),
-        ])
-    return {'servers': servers, 'types': types, 'columns': list(HTML_COLUMNS), 'rows': rows,
+            row[messages_at] = [[m.get('time'), m.get('msgno'), m.get('severity'), m.get('message')] for m in messages]
+        append(row)
+    return {'servers': servers, 'types': list(TASK_TYPES), 'columns': list(HTML_COLUMNS), 'rows': rows,
             'activity_log': bool(model['parameters'].get('activity_log', True)),
             'summary': model['summary']}
 
@@ -829,14 +854,15 @@ def _servers_table(model):
         for error in server['errors'] or ([server['error']] if server.get('error') else []):
             notes.append('<span class="error">%s</span>' % _e(error))
         active = counts['active']
+        numbers = [counts['successful'], counts['warning'], counts['failed'], counts['unknown'],
+                   active['session'], active['process'], active['job']]
+        # a server that was not read has no counts: a dash, never a zero that reads as "all well"
+        cells = ''.join('<td class="num">%s</td>' % ('%d' % n if server['reachable'] else '\u2014') for n in numbers)
         rows.append(
             '<tr data-server="%s"><th scope="row"><button type="button" class="link" data-server-filter="%s" '
-            'title="Show this server\'s tasks">%s</button></th><td>%s</td><td>%s</td>'
-            '<td class="num">%d</td><td class="num">%d</td><td class="num">%d</td><td class="num">%d</td>'
-            '<td class="num">%d</td><td class="num">%d</td><td class="num">%d</td><td>%s</td></tr>' % (
+            'title="Show this server\'s tasks">%s</button></th><td>%s</td><td>%s</td>%s<td>%s</td></tr>' % (
                 _e(server['name']), _e(server['name']), _e(server['name']), _e(server.get('version') or '\u2014'), status,
-                counts['successful'], counts['warning'], counts['failed'], counts['unknown'],
-                active['session'], active['process'], active['job'], '<br>'.join(notes)))
+                cells, '<br>'.join(notes)))
     return ('<table class="servers"><caption class="sr-only">Header counts per server</caption><thead><tr>'
             '<th scope="col">Server</th><th scope="col">Version</th><th scope="col">Read</th>'
             '<th scope="col" class="num">Successful</th><th scope="col" class="num">Warning</th>'

@@ -540,9 +540,45 @@
   });
   $('pane-close').addEventListener('click', closePane);
 
-  document.querySelectorAll('svg.timeline .bar[data-i]').forEach(function (bar) {
-    bar.addEventListener('click', function () { openTask(+bar.getAttribute('data-i'), false, true); });
-  });
+  // --- the timeline: one listener for every bar; the tooltip is built from the data ---------
+  var svg = document.querySelector('svg.timeline');
+  var tip = null;
+  function barText(el) {
+    var i = el.getAttribute('data-i');
+    if (i !== null) {
+      var r = ROWS[+i];
+      return SERVERS[r[C.server]] + ' ' + typeOf(r) + ' ' + r[C.id] + ': ' + (descText(r) || '-') + '\n' + stateText(r) +
+        ', ' + timeText(r[C.start_time]) + ' to ' + (r[C.end_time] ? timeText(r[C.end_time]) : 'now') +
+        ' (' + durText(r[C.duration_seconds]) + ')';
+    }
+    var n = el.getAttribute('data-n');
+    var cls = (el.getAttribute('class') || '').replace(/.*\bb-(\w+).*/, '$1');
+    return el.classList.contains('dens') ? n + ' more overlapping task' + (n === '1' ? '' : 's') + ' here; the worst: ' + cls
+      : n + ' short tasks, ' + cls + ' (zoom in with the table: filter by server)';
+  }
+  if (svg) {
+    tip = document.createElement('div');
+    tip.className = 'tl-tip';
+    tip.setAttribute('role', 'tooltip');
+    tip.hidden = true;
+    document.body.appendChild(tip);
+    svg.addEventListener('mouseover', function (e) {
+      var el = e.target.closest('.bar, .dens');
+      if (!el) { tip.hidden = true; return; }
+      tip.textContent = barText(el);
+      tip.hidden = false;
+    });
+    svg.addEventListener('mousemove', function (e) {
+      if (tip.hidden) { return; }
+      tip.style.left = Math.min(window.innerWidth - tip.offsetWidth - 8, e.clientX + 14) + 'px';
+      tip.style.top = (e.clientY + 16) + 'px';
+    });
+    svg.addEventListener('mouseleave', function () { tip.hidden = true; });
+    svg.addEventListener('click', function (e) {
+      var el = e.target.closest('.bar[data-i]');
+      if (el) { openTask(+el.getAttribute('data-i'), false, true); }
+    });
+  }
 
   // --- the activity-log pane ----------------------------------------------------------------
   function field(dl, label, value) {
