@@ -34,7 +34,7 @@ options:
         which prompts for it, and never appears on its command line. It never appears in a result,
         a warning or an error message either way.
       - A client that reads the password only from a terminal fails to log on this way; the module
-        then says so (error kind C(password_not_read)) and names the remedies: O(credentials_file),
+        then says so (error kind C(password_not_read)) and names the two remedies, O(credentials_file)
         or O(password_transport=argv).
       - When not set, the environment variable E(SP_ADMIN_PASSWORD), then E(STORAGE_PROTECT_PASSWORD), is used.
       - Mutually exclusive with O(credentials_file); one of the two is required.

@@ -107,7 +107,8 @@ def _scan(text, strict=True):
     prompts = 'nter your ' in text or 'NTER YOUR ' in text
     lines = text.split('\n')
     width = None
-    open_message = None    # the last message entry, while its text may continue on the next line
+    open_index = None      # the last message entry, while its text may continue on the next line
+    previous = None        # and the physical line it ends with
     for lineno, line in enumerate(lines, 1):
         line = line.rstrip('\r')
         if prompts:
@@ -121,7 +122,7 @@ def _scan(text, strict=True):
                     line = ' ' * match.end() + rest
         if not line.strip() or ('Version ' in line and _TITLE_RE.match(line)):
             entries.append((lineno, 'blank', line, None))
-            open_message = None
+            open_index = None
             continue
         if line.startswith('more...') and _PAGER_RE.match(line):
             continue
@@ -131,20 +132,21 @@ def _scan(text, strict=True):
                 session_seen = session_seen or line.startswith('Session established')
                 continue
         message = match_message(line) if line[3:7].isdigit() else None
-        if message is None and open_message is not None:
+        if message is None and open_index is not None:
             if width is None:
                 width = max(len(physical.rstrip('\r')) for physical in lines)
-            index, previous = open_message
-            entry_lineno, _kind, entry_line, entry_message = entries[index]
+            entry_lineno, entry_line, entry_message = entries[open_index][0], entries[open_index][2], entries[open_index][3]
             entry_message['text'] = (entry_message['text'] + glue(previous, line, width) + line.strip()).strip()
-            entries[index] = (entry_lineno, 'message', entry_line + '\n' + line, entry_message)
-            open_message = (index, line) if _message_continues(entry_message, line) else None
+            entries[open_index] = (entry_lineno, 'message', entry_line + '\n' + line, entry_message)
+            previous = line
+            if not _message_continues(entry_message, line):
+                open_index = None
             continue
         if message is not None:
             entries.append((lineno, 'message', line, message))
-            open_message = (len(entries) - 1, line) if _message_continues(message, line) else None
+            open_index, previous = (len(entries) - 1, line) if _message_continues(message, line) else (None, None)
             continue
-        open_message = None
+        open_index = None
         leading = False
         entries.append((lineno, 'data', line, None))
     return entries

@@ -693,8 +693,7 @@ class TaskReader:
                     self._report(name)
                 answered = self.run('QUERY STATUS', 'status', targets, first=True)
         except DsmadmcError as error:
-            fields = error.to_dict()
-            fields.pop('msg', None)
+            fields = dict((name, value) for name, value in error.to_dict().items() if name != 'msg')
             raise TaskReadError(error.msg, commands=self.commands, **fields)
         for key, result in answered.items():
             self._report(key)

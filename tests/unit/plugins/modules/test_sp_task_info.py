@@ -145,8 +145,8 @@ def test_check_mode_runs_the_same_queries(fake, capfd):
                          "_ansible_check_mode": True, "types": ["job"], "scope": "active"})
     assert [t["id"] for t in result["tasks"]] == [12]
     # the server's own time (no session or process row carried it) dates the job's duration
-    assert [c["argv"][-1] for c in calls(fake)] == ["QUERY STATUS", "QUERY JOB STATUS=ANY",
-                                                   "SELECT CURRENT_TIMESTAMP AS SERVER_TIME FROM STATUS"]
+    assert [c["argv"][-1] for c in calls(fake)] == [
+        "QUERY STATUS", "QUERY JOB STATUS=ANY", "SELECT CURRENT_TIMESTAMP AS SERVER_TIME FROM STATUS"]
 
 
 @pytest.mark.parametrize("option,value,words", [
