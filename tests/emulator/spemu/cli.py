@@ -36,25 +36,45 @@ def cmd_advance(args):
     return 0
 
 
+FAULT_USAGE = "down|auth|slow=SECONDS|hang|garble|clear, or for commands containing WORD: refuse:WORD|garble:WORD|hang:WORD|slow=SECONDS:WORD"
+
+
+def parse_fault(spec):
+    """'slow=2.5' -> ('slow', '2.5', None); 'refuse:ACTLOG' -> ('refuse', None, 'ACTLOG')."""
+    head, colon, word = spec.partition(":")
+    kind, _equals, arg = head.partition("=")
+    kind = kind.lower()
+    if kind not in store.FAULT_KINDS or (kind == "slow") != bool(arg) or (colon and not word.strip()):
+        raise ValueError(FAULT_USAGE)
+    if colon and kind not in store.COMMAND_FAULT_KINDS:
+        raise ValueError(FAULT_USAGE)
+    if kind == "slow":
+        float(arg)
+    return kind, arg or None, word.strip().upper() if colon else None
+
+
+def _fault_text(kind, arg, word):
+    text = "%s=%s" % (kind, arg) if arg else kind
+    return text + ":" + word if word else text
+
+
 def cmd_fault(args):
     home = _home(args)
     name = args.server.upper()
     if name not in store.server_names(home):
         print("spemu: no server %s in %s" % (name, home), file=sys.stderr)
         return 2
-    spec = args.fault.lower()
-    if spec == "clear":
+    if args.fault.lower() == "clear":
         store.clear_faults(home, name)
     else:
-        kind, arg = (spec.split("=", 1) + [""])[:2]
-        if kind not in store.FAULT_KINDS or (kind == "slow") != bool(arg):
-            print("spemu: fault must be down|auth|slow=SECONDS|hang|garble|clear", file=sys.stderr)
+        try:
+            kind, arg, word = parse_fault(args.fault)
+        except ValueError:
+            print("spemu: fault must be " + FAULT_USAGE, file=sys.stderr)
             return 2
-        if kind == "slow":
-            float(arg)
-        store.set_fault(home, name, kind, arg or None)
-    faults = store.faults(home, name)
-    print("%s: %s" % (name, ", ".join("%s=%s" % (k, v) if v else k for k, v in faults.items()) or "no faults"))
+        store.set_fault(home, name, kind, arg, word)
+    faults = store.fault_list(home, name)
+    print("%s: %s" % (name, ", ".join(_fault_text(*fault) for fault in faults) or "no faults"))
     return 0
 
 
@@ -82,10 +102,10 @@ def status_lines(home):
         engine.catch_up(home, name)
         with contextlib.closing(store.open_server(home, name)) as conn:
             info = engine.server_info(conn)
-            faults = store.faults(home, name)
+            faults = sorted(kind + (":" + word if word else "") for kind, _arg, word in store.fault_list(home, name))
             lines.append("%s  V%d.%d.%d  %s%s" % (
                 name, info["VERSION"], info["RELEASE"], info["LEVEL"], info["ROLE"],
-                "  faults: " + ", ".join(sorted(faults)) if faults else ""))
+                "  faults: " + ", ".join(faults) if faults else ""))
             lines.append("  sessions:  " + _counts(conn, "SELECT STATE, COUNT(*) FROM SESSIONS GROUP BY STATE ORDER BY STATE"))
             lines.append("  processes: " + _counts(conn, "SELECT 'running', COUNT(*) FROM PROCESSES HAVING COUNT(*) > 0"))
             if engine.job_query_supported(conn):
@@ -119,7 +139,7 @@ def build_parser():
     adv.set_defaults(func=cmd_advance)
     fault = sub.add_parser("fault", help="make a server misbehave for dsmadmc")
     fault.add_argument("server")
-    fault.add_argument("fault", help="down|auth|slow=SECONDS|hang|garble|clear")
+    fault.add_argument("fault", help=FAULT_USAGE)
     fault.set_defaults(func=cmd_fault)
     clock = sub.add_parser("clock", help="freeze the clock, let it follow real time, or show it")
     clock.add_argument("mode", choices=("freeze", "follow", "show"))

@@ -11,7 +11,7 @@ import datetime
 import fnmatch
 import re
 
-from . import engine, render, sql, store
+from . import engine, formats, render, sql, store
 
 RC_OK, RC_UNKNOWN, RC_SYNTAX, RC_ERROR, RC_NOAUTH, RC_NOTFOUND = 0, 2, 3, 4, 9, 11
 
@@ -34,6 +34,7 @@ class Context:
     confirm: object         # confirm() -> bool: the administrator answered yes (or -noconfirm)
     jobs: bool              # server V8.1.12+: jobs exist
     version: tuple = (8, 1, 21)   # VERSION, RELEASE, LEVEL of the server
+    fmt: formats.Formats = formats.DEFAULT   # the server's date, time and number formats
 
     def now(self):
         return store.now(self.home)
@@ -219,14 +220,32 @@ MEDIA_TEXTS = (("MOUNT_POINT_WAIT", "Waiting for mount point in device class %s"
                ("OUTPUT_VOL_ACCESS", "Current output volume(s): %s"))
 
 
-def _session_values(row, detailed):
-    values = [render.number(row["SESSION_ID"]), row["COMMMETHOD"] or "", row["STATE"],
-              render.wait_time(row["WAIT_SECONDS"]), render.scaled_bytes(row["BYTES_SENT"]),
-              render.scaled_bytes(row["BYTES_RECEIVED"]), row["SESSION_TYPE"] or "",
+# SPEMU_LABELS=alt: the spellings other clients print in list mode (README "Output forms").
+SESSION_ALT = {"Sess Number": "Session Number", "Comm. Method": "Comm Method", "Sess State": "Session State",
+               "Bytes Recvd": "Bytes Received", "Sess Type": "Session Type", "Client Name": "Client name",
+               "User Name": "User name", "Date/Time First Data Sent": "Date/Time first data sent",
+               "Proxy By Storage Agent": "Proxy by Storage Agent", "Failover Mode": "Failover mode"}
+PROCESS_ALT = {"Process Number": "PROCESS NUMBER", "Process Description": "PROCESS DESCRIPTION",
+               "Job Id": "JOB ID", "Process Status": "PROCESS STATUS", "Parent Process": "PARENT PROCESS"}
+JOB_ALT = {"Job Id": "Job ID", "Peer Job Id": "Peer Job ID", "Job Type": "JOB TYPE", "Job Name": "Job name",
+           "Begin Date/Time": "Begin date/time", "End Date/Time": "End date/time", "Run Date/Time": "Run date/time",
+           "Status": "STATUS", "Completion State": "Completion state"}
+ACTLOG_ALT = {"Date/Time": "DATE/TIME", "Message": "MESSAGE"}
+STATUS_ALT = {"Server Name": "Server name", "Server host name or IP address": "Server Host Name or IP Address",
+              "Server TCP/IP port number": "Server TCP/IP Port Number",
+              "Server Restart Date/Time": "Server restart date/time", "Availability": "AVAILABILITY",
+              "Activity Log Retention": "Activity log retention",
+              "Activity Summary Retention Period": "Activity summary retention period"}
+
+
+def _session_values(row, detailed, fmt=formats.DEFAULT):
+    values = [fmt.number(row["SESSION_ID"]), row["COMMMETHOD"] or "", row["STATE"],
+              fmt.decimal(render.wait_time(row["WAIT_SECONDS"])), fmt.decimal(render.scaled_bytes(row["BYTES_SENT"])),
+              fmt.decimal(render.scaled_bytes(row["BYTES_RECEIVED"])), row["SESSION_TYPE"] or "",
               row["CLIENT_PLATFORM"] or "", row["CLIENT_NAME"] or ""]
     if detailed:
         media = ", ".join(text % row[col] for col, text in MEDIA_TEXTS if row[col])
-        values += [media, row["OWNER_NAME"] or "", render.short_date_time(row["START_TIME"]), "",
+        values += [media, row["OWNER_NAME"] or "", fmt.short_date_time(row["START_TIME"]), "",
                    row["LAST_VERB"] or "", row["FAIL_OVER_MODE"] or ""]
     return values
 
@@ -256,8 +275,8 @@ def query_session(ctx, name, words):
         raise not_found(name)
     detailed = options.get("Format") == "DETAILED"
     columns = SESSION_DETAILED if detailed else SESSION_STANDARD
-    return Reply(RC_OK, [render.Table(columns, [_session_values(r, detailed) for r in rows],
-                                      "list" if detailed else "table")])
+    return Reply(RC_OK, [render.Table(columns, [_session_values(r, detailed, ctx.fmt) for r in rows],
+                                      "list" if detailed else "table", SESSION_ALT)])
 
 
 # ---------------------------------------------------------------- QUERY PROCESS
@@ -279,14 +298,14 @@ def query_process(ctx, name, words):
         columns.append(C("Parent Process", 7, True))
     table = []
     for row in rows:
-        values = [render.number(row["PROCESS_NUM"]), row["PROCESS"]]
+        values = [ctx.fmt.number(row["PROCESS_NUM"]), row["PROCESS"]]
         if ctx.jobs:
-            values.append(render.number(row["JOB_ID"]))
-        values.append(row["STATUS"] or "")
+            values.append(ctx.fmt.number(row["JOB_ID"]))
+        values.append(ctx.fmt.text(row["STATUS"] or ""))
         if ctx.jobs:
-            values.append(render.number(row["PARENT_PROCESS"]))
+            values.append(ctx.fmt.number(row["PARENT_PROCESS"]))
         table.append(values)
-    return Reply(RC_OK, [render.Table(columns, table)])
+    return Reply(RC_OK, [render.Table(columns, table, alt=PROCESS_ALT)])
 
 
 # ---------------------------------------------------------------- QUERY JOB
@@ -320,16 +339,17 @@ def query_job(ctx, name, words):
             and row["BEGIN_TIME"] <= end and (row["END_TIME"] is None or row["END_TIME"] >= begin)]
     if not rows:
         raise not_found(name)
+    fmt = ctx.fmt
     if not ctx.jobs:
-        table = [[render.number(row["JOB_ID"]), row["JOB_TYPE"] or "", row["JOB_NAME"] or "",
-                  render.date_time(row["BEGIN_TIME"]), render.date_time(row["END_TIME"]), row["STATUS"]]
+        table = [[fmt.number(row["JOB_ID"]), row["JOB_TYPE"] or "", row["JOB_NAME"] or "",
+                  fmt.date_time(row["BEGIN_TIME"]), fmt.date_time(row["END_TIME"]), row["STATUS"]]
                  for row in rows]
-        return Reply(RC_OK, [render.Table(JOB_COLUMNS_BEFORE_8112, table, "list")])
-    table = [[render.number(row["JOB_ID"]), render.number(row["PEER_JOB_ID"]), row["JOB_TYPE"] or "",
-              row["JOB_NAME"] or "", render.date_time(row["BEGIN_TIME"]), render.date_time(row["END_TIME"]),
-              render.date_time(row["RUN_TIME"]), row["STATUS"], row["COMPLETION_STATE"] or ""]
+        return Reply(RC_OK, [render.Table(JOB_COLUMNS_BEFORE_8112, table, "list", JOB_ALT)])
+    table = [[fmt.number(row["JOB_ID"]), fmt.number(row["PEER_JOB_ID"]), row["JOB_TYPE"] or "",
+              row["JOB_NAME"] or "", fmt.date_time(row["BEGIN_TIME"]), fmt.date_time(row["END_TIME"]),
+              fmt.date_time(row["RUN_TIME"]), row["STATUS"], row["COMPLETION_STATE"] or ""]
              for row in rows]
-    return Reply(RC_OK, [render.Table(JOB_COLUMNS, table, "list")])
+    return Reply(RC_OK, [render.Table(JOB_COLUMNS, table, "list", JOB_ALT)])
 
 
 # ---------------------------------------------------------------- QUERY REQUEST
@@ -370,10 +390,12 @@ def query_actlog(ctx, name, words):
                 or job is not None and not re.search(r"\b(?:Job|JOB:) %d\b" % job, row["MESSAGE"])
                 or originator != "ALL" and row["ORIGINATOR"] != originator):
             continue
-        rows.append([render.date_time(row["DATE_TIME"]), row["MESSAGE"]])
+        rows.append([ctx.fmt.date_time(row["DATE_TIME"]), ctx.fmt.message(row["MESSAGE"])])
     if not rows:
         raise not_found(name)
-    return Reply(RC_OK, [render.Table(ACTLOG_COLUMNS, rows)])
+    # [DECIDED] the Date/Time column widens to a formatted date and time that is longer than 20
+    columns = [C("Date/Time", max([ACTLOG_COLUMNS[0].width] + [len(row[0]) for row in rows])), ACTLOG_COLUMNS[1]]
+    return Reply(RC_OK, [render.Table(columns, rows, alt=ACTLOG_ALT)])
 
 
 # ---------------------------------------------------------------- QUERY STATUS
@@ -391,11 +413,12 @@ def query_status(ctx, name, words):
     fields = [("Server Name", status["SERVER_NAME"]),
               ("Server host name or IP address", status["SERVER_HLA"] or ""),
               ("Server TCP/IP port number", status["SERVER_LLA"] or ""),
-              ("Server Restart Date/Time", render.date_time(status["RESTART_DATE"])),
+              ("Server Restart Date/Time", ctx.fmt.date_time(status["RESTART_DATE"])),
               ("Availability", status["AVAILABILITY"] or ""),
               ("Activity Log Retention", "%s Day(s)" % status["ACTLOGRETENTION"]),
               ("Activity Summary Retention Period", "%s Day(s)" % status["SUMMARYRETENTION"])]
-    table = render.Table([C(label) for label, _value in fields], [[value for _label, value in fields]], "list")
+    table = render.Table([C(label) for label, _value in fields], [[value for _label, value in fields]], "list",
+                         STATUS_ALT)
     return Reply(RC_OK, [status_header(info), "", table])
 
 

@@ -14,7 +14,7 @@ import re
 import sys
 import time
 
-from . import commands, engine, msgids, render, store
+from . import commands, engine, formats, msgids, render, store
 
 # Option specs: capitals are the shortest abbreviation (server-facts.md §1); True: takes =value.
 OPTIONS = {
@@ -30,6 +30,53 @@ RC_TCP = -50            # ANS1017E (server-facts.md §1); exit status 206 [DECID
 COPYRIGHT = "(c) Copyright by IBM Corporation and other(s) 1990, 2023. All Rights Reserved."
 PROMPT = "Do you wish to proceed? (Yes (Y)/No (N))"
 MASK = "********"
+# SPEMU_PASSWORD_INPUT=tty with no terminal: the line on stderr [DECIDED text], then ANS8023E
+TTY_ERROR = "dsmadmc: cannot read the password: no terminal (/dev/tty) is available for the password prompt"
+ID_PROMPT, PASSWORD_PROMPT = "Enter your user id: ", "Enter your password: "   # SPEMU_PROMPT=inline
+
+
+@dataclasses.dataclass(frozen=True)
+class Switches:
+    """How this client prints (README "Output forms"): read from the environment of dsmadmc."""
+    fmt: formats.Formats = formats.DEFAULT         # SPEMU_DATEFORMAT/TIMEFORMAT/NUMBERFORMAT
+    console: int = None                            # SPEMU_CONSOLE_WIDTH
+    alt_labels: bool = False                       # SPEMU_LABELS=alt
+    inline_prompt: bool = False                    # SPEMU_PROMPT=inline
+    tty_password: bool = False                     # SPEMU_PASSWORD_INPUT=tty
+
+    @classmethod
+    def from_env(cls, env):
+        """The switches of an environment; a bad value is ANS1107E (rc 3) [DECIDED]."""
+        def choice(name, *values):
+            value = (env.get(name) or "").strip().lower()
+            if value and value not in values:
+                raise _bad_env(name, env)
+            return value
+
+        try:
+            fmt = formats.from_env(env)
+        except ValueError:
+            bad = next(name for name in formats.ENV.values() if env.get(name) and not _parses(name, env[name]))
+            raise _bad_env(bad, env) from None
+        console = (env.get("SPEMU_CONSOLE_WIDTH") or "").strip()
+        if console and (not console.isdigit() or int(console) < 1):
+            raise _bad_env("SPEMU_CONSOLE_WIDTH", env)
+        return cls(fmt, int(console) if console else None, choice("SPEMU_LABELS", "alt", "real") == "alt",
+                   choice("SPEMU_PROMPT", "inline", "newline") == "inline",
+                   choice("SPEMU_PASSWORD_INPUT", "tty", "stdin") == "tty")
+
+
+def _parses(name, value):
+    key = next(key for key, env_name in formats.ENV.items() if env_name == name)
+    try:
+        formats.PARSERS[key](value)
+        return True
+    except ValueError:
+        return False
+
+
+def _bad_env(name, env):
+    return Failure(commands.RC_SYNTAX, ["ANS1107E Invalid option/value: '%s=%s'" % (name, env.get(name))])
 
 
 class Failure(Exception):
@@ -170,8 +217,14 @@ class Input:
     def interactive(self):
         return hasattr(self.stream, "isatty") and self.stream.isatty()
 
-    def line(self, prompt=None, secret=False):
-        if prompt and self.interactive():
+    def line(self, prompt=None, secret=False, out=None):
+        """One line; with `out` (SPEMU_PROMPT=inline) the prompt goes there without a newline,
+        terminal or not; else it is shown on a terminal only."""
+        if prompt and out is not None:
+            out.raw(prompt)
+            if secret and self.interactive():
+                return getpass.getpass("")
+        elif prompt and self.interactive():
             if secret:
                 return getpass.getpass(prompt)
             sys.stdout.write(prompt)
@@ -195,18 +248,30 @@ def read_credentials_file(path):
     return values.get("id"), values.get("password")
 
 
-def credentials(settings, stdin):
+def credentials(settings, stdin, out=None, switches=None, stderr=None):
     """(admin id, password): -id/-password, else -credentialsfile, else read from standard
-    input (prompted only on a terminal; nothing printed otherwise [DECIDED])."""
+    input (prompted only on a terminal; nothing printed otherwise [DECIDED]). SPEMU_PROMPT=inline:
+    the prompts go to the output without a newline. SPEMU_PASSWORD_INPUT=tty: a password is read
+    from a terminal only; with none the client prints the prompt, complains on stderr and stops
+    before it signs on (the server sees no password)."""
+    switches = switches or Switches()
+    inline = out if switches.inline_prompt else None
     admin, password = settings.get("ID"), settings.get("PAssword")
     if settings.get("CREDENTIALSFILE") and (admin is None or password is None):
         file_admin, file_password = read_credentials_file(settings.get("CREDENTIALSFILE"))
         admin = admin or file_admin
         password = password if password is not None else file_password
     if admin is None:
-        admin = stdin.line("Enter your user id:  ")
+        admin = stdin.line(ID_PROMPT if inline else "Enter your user id:  ", out=inline)
     if password is None:
-        password = stdin.line("Enter your password:  ", secret=True)
+        if switches.tty_password and not stdin.interactive():
+            if inline:
+                out.raw(PASSWORD_PROMPT)
+            else:
+                out.write([PASSWORD_PROMPT])
+            (stderr or sys.stderr).write(TTY_ERROR + "\n")
+            raise Failure(RC_CONFIG, ["ANS8023E Unable to establish session with server."])
+        password = stdin.line(PASSWORD_PROMPT if inline else "Enter your password:  ", secret=True, out=inline)
     return admin.upper(), password
 
 
@@ -255,12 +320,12 @@ def client_banner(info):
             COPYRIGHT, ""]
 
 
-def session_banner(info, now, last_access):
+def session_banner(info, now, last_access, fmt=formats.DEFAULT):
     return ["Session established with server %s: %s" % (info["NAME"], info["PLATFORM"]),
             "  Server Version %d, Release %d, Level %d.%03d" % (
                 info["VERSION"], info["RELEASE"], info["LEVEL"], info["SUBLEVEL"]),
-            "  Server date/time: %s  Last access: %s" % (render.date_time(store.fmt_ts(now)),
-                                                         render.date_time(last_access)), ""]
+            "  Server date/time: %s  Last access: %s" % (fmt.date_time(store.fmt_ts(now)),
+                                                         fmt.date_time(last_access)), ""]
 
 
 # ---------------------------------------------------------------- one server session
@@ -268,11 +333,13 @@ def session_banner(info, now, last_access):
 class Session:
     """An administrator signed on to one emulated server (its Admin session in SESSIONS)."""
 
-    def __init__(self, home, name):
+    def __init__(self, home, name, switches=None):
         self.home, self.name = home, name
+        self.switches = switches or Switches()
         engine.catch_up(home, name)
         self.conn = store.open_server(home, name)
         self.info = engine.server_info(self.conn)
+        self.formats = formats.for_server(self.conn, self.switches.fmt)
         self.session_id = None
         self.admin, self.privileges = None, set()
 
@@ -302,10 +369,40 @@ class Session:
     def run(self, command, confirm):
         ctx = commands.Context(self.home, self.name, self.conn, self.admin, self.privileges,
                                self.session_id, confirm, engine.jobs_supported(self.conn),
-                               engine.version(self.conn))
+                               engine.version(self.conn), self.formats)
         reply = commands.execute(ctx, command)
         reply.items = [self.translate(item) for item in reply.items]
         return reply
+
+    def answer(self, command, confirm):
+        """run() under the faults of this server limited to commands containing a word
+        (`spemu fault S refuse:WORD|garble:WORD|hang:WORD|slow=S:WORD`) -> (Reply, garbled)."""
+        text = command.upper()
+        faults = {}
+        for kind, arg, word in store.fault_list(self.home, self.name):
+            if word is None or word in text:
+                faults.setdefault(kind, (arg, word))
+        if "hang" in faults and faults["hang"][1] is not None:
+            while True:
+                time.sleep(3600)
+        if "slow" in faults and faults["slow"][1] is not None:
+            time.sleep(float(faults["slow"][0]))
+        if "refuse" in faults:
+            reply = self.refused(command)
+        else:
+            reply = self.run(command, confirm)
+        return reply, "garble" in faults
+
+    def refused(self, command):
+        """A command the server fails with an internal error (fault refuse) [DECIDED message, rc 4]."""
+        try:
+            name = commands.resolve(commands.split_words(command))[0]
+        except (commands.CommandError, commands.QuoteError, IndexError):
+            name = command.split()[0].upper() if command.split() else ""
+        text = "ANR2032E %s: Command failed - internal server error detected." % name
+        with store.transaction(self.conn):
+            engine.log(self.conn, store.now(self.home), text, session=self.session_id)
+        return commands.Reply(commands.RC_ERROR, [self.translate(text)])
 
     def translate(self, line):
         """A message line as this server issues it (SPEMU_MSGIDS=alt: other unverified ids)."""
@@ -327,7 +424,8 @@ class Session:
 # ---------------------------------------------------------------- routing
 
 def route(home, hub, targets, command, password, confirm):
-    """Command routing from `hub` (server-facts.md §1) -> (highest rc, [(item, garbled)])."""
+    """Command routing from `hub` (server-facts.md §1) -> (highest rc, [(item, garbled)]).
+    Each target answers with its own formats and message ids."""
     names = store.server_names(home) if hub.info["ROLE"] == "hub" else [hub.name]
     counts, highest = [0, 0, 0], 0
     parts = [("ANR1699I Resolved %s to %d server(s) - issuing command %s against server(s)."
@@ -335,9 +433,9 @@ def route(home, hub, targets, command, password, confirm):
     for target in targets:
         parts.append(("ANR1687I Output for command '%s' issued against server %s follows:" % (command, target), False))
         if target == hub.name:
-            reply, garbled = hub.run(command, confirm), "garble" in store.faults(home, target)
+            reply, garbled = hub.answer(command, confirm)
         elif target in names:
-            reply, garbled = _routed(home, target, hub.admin, password, command, confirm)
+            reply, garbled = _routed(home, target, hub.admin, password, command, confirm, hub.switches)
         else:
             reply, garbled = commands.Reply(commands.RC_ERROR, [
                 "ANR1651E Server information for %s is not available." % target]), False
@@ -359,19 +457,19 @@ def route(home, hub, targets, command, password, confirm):
     return highest, parts
 
 
-def _routed(home, target, admin, password, command, confirm):
+def _routed(home, target, admin, password, command, confirm, switches=None):
     """One routing target: its faults, sign-on and answer -> (Reply, garble)."""
     faults = wait_for_faults(home, target)
     if "down" in faults:
         return commands.Reply(commands.RC_ERROR, [
             "ANR8214E Session open with 127.0.0.1 failed due to connection refusal."]), False
-    session = Session(home, target)
+    session = Session(home, target, switches)
     try:
         if not session.authenticate(admin, password, faults):
             return commands.Reply(commands.RC_ERROR, [
                 "ANR0425W Session refused for administrator %s - invalid password submitted." % admin]), False
         session.start(mask(command, password))
-        return session.run(command, confirm), "garble" in faults
+        return session.answer(command, confirm)
     finally:
         session.close()
 
@@ -381,17 +479,29 @@ def _routed(home, target, admin, password, command, confirm):
 class Output:
     """Where the client writes: stdout, or the -outfile file [DECIDED: all of it]."""
 
-    def __init__(self, stream):
+    def __init__(self, stream, console=None):
         self.stream = stream
+        self.console = console      # SPEMU_CONSOLE_WIDTH: message lines are wrapped at it
         self.gone = False
 
     def write(self, lines):
-        """Write lines; a reader that went away (dsmadmc ... | head) ends the output quietly."""
+        """Write lines as they are; a reader that went away (dsmadmc ... | head) ends the
+        output quietly."""
+        self._put("".join(line + "\n" for line in lines))
+
+    def text(self, lines):
+        """Write message lines (banner, ANS/ANR lines), wrapped at the console width."""
+        self.write(render.wrap_lines(lines, self.console))
+
+    def raw(self, text):
+        """Write without a newline (a prompt that the next output line follows)."""
+        self._put(text)
+
+    def _put(self, text):
         if self.gone:
             return
         try:
-            for line in lines:
-                self.stream.write(line + "\n")
+            self.stream.write(text)
             self.stream.flush()
         except BrokenPipeError:
             self.gone = True
@@ -402,33 +512,34 @@ def exit_status(rc):
     return rc & 0xFF
 
 
-def _run_command(session, settings, text, password, stdin, out, faults):
+def _run_command(session, settings, text, password, stdin, out):
     """One command: ANS8000I, its answer, ANS8001I. Returns its return code."""
     def confirm():
         if settings.get("NOConfirm"):
             return True
-        out.write([PROMPT])
+        out.text([PROMPT])
         return stdin.line().strip().upper() in ("Y", "YES")
 
     if not settings.dataonly:
-        out.write(["ANS8000I Server command: '%s'." % mask(text, password)])
+        out.text(["ANS8000I Server command: '%s'." % mask(text, password)])
     routed = commands.split_route(text)
     if routed and commands.needs_confirmation(routed[1]):
         # the client asks once, before any server is contacted; declined: nothing is sent
         if not confirm():
             reply = commands.declined(commands.resolve(commands.split_words(routed[1]))[0])
-            out.write([session.translate(line) for line in reply.items] + ["ANS8001I Return code %d." % reply.rc])
+            out.text([session.translate(line) for line in reply.items] + ["ANS8001I Return code %d." % reply.rc])
             return reply.rc
         confirm = lambda: True  # noqa: E731  pylint: disable=unnecessary-lambda-assignment
     if routed:
         rc, parts = route(session.home, session, routed[0], routed[1], password, confirm)
     else:
-        reply = session.run(text, confirm)
-        rc, parts = reply.rc, [(item, "garble" in faults) for item in reply.items]
+        reply, garbled = session.answer(text, confirm)
+        rc, parts = reply.rc, [(item, garbled) for item in reply.items]
     for item, garbled in parts:
-        out.write(render.render([item], settings.mode, settings.dataonly, garble if garbled else None))
+        out.write(render.render([item], settings.mode, settings.dataonly, garble if garbled else None,
+                                out.console, session.switches.alt_labels))
     if rc:
-        out.write(["ANS8001I Return code %d." % rc])
+        out.text(["ANS8001I Return code %d." % rc])
     return rc
 
 
@@ -440,17 +551,17 @@ def find_home(env):
     return None
 
 
-def _session_main(settings, env, stdin, out):
+def _session_main(settings, env, stdin, out, switches, stderr):
     name, _stanza = select_server(settings, env)
     home = find_home(env)
     if home is None or name not in store.server_names(home):
         raise Failure(RC_TCP, tcp_failure())
     faults = wait_for_faults(home, name)
-    session = Session(home, name)
+    session = Session(home, name, switches)
     try:
         if not settings.dataonly:
-            out.write(client_banner(session.info))
-        admin, password = credentials(settings, stdin)
+            out.text(client_banner(session.info))
+        admin, password = credentials(settings, stdin, out, switches, stderr)
         if "down" in faults:
             raise Failure(RC_TCP, tcp_failure())
         if not session.authenticate(admin, password, faults):
@@ -460,9 +571,9 @@ def _session_main(settings, env, stdin, out):
         for index, text in enumerate(texts):
             now, last = session.start(mask(text, password))
             if index == 0 and not settings.dataonly:
-                out.write(session_banner(session.info, now, last))
+                out.text(session_banner(session.info, now, last, session.formats))
             try:
-                highest = max(highest, _run_command(session, settings, text, password, stdin, out, faults))
+                highest = max(highest, _run_command(session, settings, text, password, stdin, out))
             finally:
                 session.finish()
         return highest
@@ -480,7 +591,7 @@ def _stdin_commands(stdin):
             yield line.strip()
 
 
-def main(argv=None, stdin=None, stdout=None, env=None):
+def main(argv=None, stdin=None, stdout=None, env=None, stderr=None):
     """Run the emulated dsmadmc; returns the exit status (highest return code)."""
     argv = sys.argv[1:] if argv is None else argv
     env = os.environ if env is None else env
@@ -492,17 +603,19 @@ def main(argv=None, stdin=None, stdout=None, env=None):
         try:
             msgids.set_override(msgids.from_env(env))
         except ValueError:
-            raise Failure(commands.RC_SYNTAX, ["ANS1107E Invalid option/value: '%s=%s'" % (
-                msgids.ENV, env.get(msgids.ENV))]) from None
+            raise _bad_env(msgids.ENV, env) from None
+        switches = Switches.from_env(env)
+        out.console = switches.console
         settings = parse_argv(argv)
         if settings.get("OUTfile"):
-            out = Output(open(settings.get("OUTfile"), "w", encoding="utf-8"))  # pylint: disable=consider-using-with
-        rc = _session_main(settings, env, stdin, out)
+            out = Output(open(settings.get("OUTfile"), "w", encoding="utf-8"),  # pylint: disable=consider-using-with
+                         switches.console)
+        rc = _session_main(settings, env, stdin, out, switches, stderr)
         if not settings.dataonly:
-            out.write(["ANS8002I Highest return code was %d." % rc])
+            out.text(["ANS8002I Highest return code was %d." % rc])
     except Failure as failure:
         # [DECIDED] a failed sign-on ends like the capture (ANS8002I) even with -dataonly=yes
-        out.write(failure.lines + ["ANS8002I Highest return code was %d." % failure.rc])
+        out.text(failure.lines + ["ANS8002I Highest return code was %d." % failure.rc])
         rc = failure.rc
     finally:
         msgids.set_override(previous_msgids)
@@ -516,12 +629,13 @@ def home_env(home):
     return {"SPEMU_HOME": home, "DSM_DIR": home, "DSM_CONFIG": os.path.join(home, "dsm.opt")}
 
 
-def invoke(argv, home=None, input_text="", env=None):
+def invoke(argv, home=None, input_text="", env=None, stderr=None):
     """Run dsmadmc in-process (tests, connector unit tests) -> (exit status, output text).
-    home: an emulator home (sets SPEMU_HOME, DSM_DIR, DSM_CONFIG); env: more variables."""
+    home: an emulator home (sets SPEMU_HOME, DSM_DIR, DSM_CONFIG); env: more variables;
+    stderr: a stream for what the client writes there (default: sys.stderr)."""
     variables = dict(home_env(home) if home else {}, **(env or {}))
     output = io.StringIO()
-    status = main(list(argv), stdin=io.StringIO(input_text), stdout=output, env=variables)
+    status = main(list(argv), stdin=io.StringIO(input_text), stdout=output, env=variables, stderr=stderr)
     return status, output.getvalue()
 
 

@@ -55,7 +55,8 @@ MESSAGES = {
     "admin_started": "ANR0407I Session {n} started for administrator {client} ({platform}) ({comm} {address}).",  # real id
     "session_ended": "ANR0403I Session {n} ended for node {client} ({platform}).",  # server-facts/brief
     "admin_ended": "ANR0405I Session {n} ended for administrator {client} ({platform}).",  # real id
-    "comm_timeout": "ANR0481W Session {n} for node {client} ({platform}) was terminated. The client did not respond within {seconds} seconds.",  # real, current wording (issue 12)
+    # real id, current wording (issue 12)
+    "comm_timeout": "ANR0481W Session {n} for node {client} ({platform}) was terminated. The client did not respond within {seconds} seconds.",
     "idle_timeout": "ANR0482W Session {n} for node {client} ({platform}) terminated - idle for more than {minutes} minutes.",  # real
     "forced": "ANR0483W Session {n} for node {client} ({platform}) terminated - forced by administrator.",  # real id
     "cancel_session": "ANR0490I Canceling session {n} for node {client} ({platform}) .",  # INTERFACE.md example

@@ -13,7 +13,7 @@ import sys
 
 import yaml
 
-from . import engine, msgids, store
+from . import engine, formats, msgids, store
 
 FLEETS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fleets")
 DEMO_FLEET = os.path.join(FLEETS_DIR, "demo.yml")
@@ -94,6 +94,10 @@ def check_server(server):
             msgids.check(server["msgids"])
         except ValueError as error:
             raise FleetError("%s: %s" % (name, error)) from None
+    try:
+        formats.from_settings(server.get("formats") or {})
+    except (ValueError, TypeError, AttributeError) as error:
+        raise FleetError("%s: formats: %s" % (name, error)) from None
 
 
 def _check_job(name, job, old, rules):
@@ -242,6 +246,7 @@ def _seed_config(conn, server, position, now):
                       ",".join(str(p).upper() for p in privileges), "YES" if admin.get("locked") else "NO"))
     if server.get("msgids") is not None:
         store.set_setting(conn, "msgids", msgids.check(server["msgids"]))
+    formats.store_settings(conn, server.get("formats"))
     for rule in server.get("stgrules") or []:
         conn.execute("INSERT INTO STGRULES VALUES (?,?,?,?,?)",
                      (str(rule["name"]).upper(), str(rule.get("action", "COPY")).upper(),

@@ -10,6 +10,12 @@ them into the lines the real client prints:
   records (server-facts.md §1); labels are kept with -dataonly=yes.
 * comma / tab: one line per record, no headings [DECIDED]; -comma double-quotes a field that
   holds a comma (server-facts.md §1) or a double quote.
+
+SPEMU_CONSOLE_WIDTH=N wraps every line longer than N: message lines at the last blank at or before
+column N (the next line starts with that blank), or cut at column N; list values likewise,
+continued on lines indented to the value's column; table lines keep their column wrapping and
+comma/tab lines are never wrapped. SPEMU_LABELS=alt prints the other spellings of list labels
+(a Table's `alt`).
 """
 import csv
 import dataclasses
@@ -34,6 +40,7 @@ class Table:
     columns: list
     rows: list              # lists of str, one per column
     layout: str = "table"
+    alt: dict = None        # list labels as other clients spell them (SPEMU_LABELS=alt)
 
 
 # ---------------------------------------------------------------- value formats
@@ -116,6 +123,29 @@ def wrap(text, width):
     return pieces
 
 
+def wrap_line(text, width):
+    """A console line of at most `width` columns: broken at the last blank at or before column
+    `width` (the next line starts with that blank), else cut at column `width` exactly."""
+    if not width or len(text) <= width:
+        return [text]
+    pieces = []
+    while len(text) > width:
+        cut = text.rfind(" ", 1, width)
+        if cut <= 0:
+            cut = width
+        pieces.append(text[:cut])
+        text = text[cut:]
+    pieces.append(text)
+    return pieces
+
+
+def wrap_lines(lines, width):
+    """wrap_line over message lines (ANR/ANS, banner, routing framing)."""
+    if not width:
+        return list(lines)
+    return [piece for line in lines for piece in wrap_line(line, width)]
+
+
 def heading_lines(label, width):
     """Words of a heading packed into lines of at most `width` (wider words stay whole)."""
     lines = []
@@ -182,14 +212,20 @@ def table_lines(table, dataonly=False):
     return lines
 
 
-def list_lines(table):
-    width = max(len(col.label) for col in table.columns)
+def list_lines(table, console=None, alt=False):
+    """`Label: value` lines; console: wrap values longer than the console width, continuing
+    them on lines indented to the value's column; alt: the table's other label spellings."""
+    labels = [(table.alt or {}).get(col.label, col.label) if alt else col.label for col in table.columns]
+    width = max(len(label) for label in labels)
     lines = []
     for index, row in enumerate(table.rows):
         if index:
             lines.append("")
-        for col, value in zip(table.columns, row):
-            lines.append(("%s: %s" % (col.label.rjust(width), value)).rstrip())
+        for label, value in zip(labels, row):
+            pieces = wrap_line(value, max(1, console - width - 2)) if console else [value]
+            lines.append("%s: %s" % (label.rjust(width), pieces[0]))
+            lines.extend(" " * (width + 2) + piece for piece in pieces[1:])
+            lines[-1] = lines[-1].rstrip()
     return lines
 
 
@@ -215,22 +251,23 @@ def choose_mode(table, mode):
     return table.layout
 
 
-def render_table(table, mode=None, dataonly=False):
+def render_table(table, mode=None, dataonly=False, console=None, alt=False):
     mode = choose_mode(table, mode)
     if mode == "table":
         return table_lines(table, dataonly)
     if mode == "list":
-        return list_lines(table)
+        return list_lines(table, console, alt)
     return delimited_lines(table, "," if mode == "comma" else "\t")
 
 
-def render(items, mode=None, dataonly=False, garble=None):
-    """Message lines and tables -> output lines. garble: a function applied to data lines."""
+def render(items, mode=None, dataonly=False, garble=None, console=None, alt=False):
+    """Message lines and tables -> output lines. garble: a function applied to data lines;
+    console: the console width (SPEMU_CONSOLE_WIDTH); alt: SPEMU_LABELS=alt."""
     lines = []
     for item in items:
         if isinstance(item, Table):
-            data = render_table(item, mode, dataonly)
+            data = render_table(item, mode, dataonly, console, alt)
             lines.extend([garble(line) for line in data] if garble else data)
         else:
-            lines.append(item)
+            lines.extend(wrap_line(item, console))
     return lines
