@@ -23,8 +23,10 @@ SINCE_RE = re.compile(r'^\s*(\d{1,9})\s*([smhdw]?)\s*\Z')
 UNITS = {'': 1, 's': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
 
 ARGUMENT_SPEC = dict(
-    results=dict(type='list', elements='raw', required=True),
+    results=dict(type='list', elements='raw'),
     hosts=dict(type='list', elements='str', default=[]),
+    result_var=dict(type='str'),
+    server_var=dict(type='str'),
     dest=dict(type='path', required=True),
     basename=dict(type='str', default='task-report'),
     formats=dict(type='list', elements='str', choices=list(_report.FORMATS), default=list(_report.FORMATS)),
@@ -80,8 +82,13 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
-        validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        validation, args = self.validate_argument_spec(
+            argument_spec=ARGUMENT_SPEC, required_one_of=[['results', 'result_var']],
+            mutually_exclusive=[['results', 'result_var']], required_by={'result_var': 'hosts'})
         del validation
+        if args['result_var']:
+            args['results'], args['hosts'] = self._from_hosts(task_vars or {}, args['hosts'], args['result_var'],
+                                                              args['server_var'])
         for key in ('max_failed', 'max_unknown', 'max_unreachable', 'markdown_limit'):
             if args[key] is not None and args[key] < 0:
                 raise AnsibleActionFail('%s must be 0 or more, got %d' % (key, args[key]))
@@ -121,7 +128,7 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail('could not write the report into %s: %s' % (dest, exc))
 
         summary = model['summary']
-        servers = [dict((k, s.get(k)) for k in ('name', 'version', 'reachable', 'error', 'errors', 'summary'))
+        servers = [dict((k, s.get(k)) for k in ('name', 'version', 'reachable', 'read', 'error', 'errors', 'summary'))
                    for s in model['servers']]
         message = _report.threshold_message(model, paths)
         exceeded = [key for key, check in model['thresholds'].items() if check['exceeded']]
@@ -136,7 +143,7 @@ class ActionModule(ActionBase):
             'stats': {
                 'summary': summary,
                 'paths': paths,
-                'servers_unreachable': [s['name'] for s in model['servers'] if not s['reachable']],
+                'servers_unreachable': [s['name'] for s in model['servers'] if not s['read']],
                 'thresholds_exceeded': exceeded,
             },
             'lines': self._lines(model, paths, message),
@@ -147,6 +154,25 @@ class ActionModule(ActionBase):
             result['failed'] = True
             result['msg'] = message
         return result
+
+    @staticmethod
+    def _from_hosts(task_vars, hosts, result_var, server_var):
+        """Each host's registered read and the server it stands for (server_var, else its name).
+
+        Read from hostvars here rather than templated into the task's arguments: a host that never
+        ran the read simply has no result, and 100,000 tasks are not copied through a template."""
+        hostvars = task_vars.get('hostvars') or {}
+        results, names = [], []
+        for host in hosts:
+            try:
+                own = hostvars[host]
+            except KeyError:
+                own = {}
+            result = own.get(result_var) if hasattr(own, 'get') else None
+            server = own.get(server_var) if server_var and hasattr(own, 'get') else None
+            results.append(result if isinstance(result, dict) else {})
+            names.append(str(server or host))
+        return results, names
 
     @staticmethod
     def _lines(model, paths, message):
@@ -160,8 +186,8 @@ class ActionModule(ActionBase):
         if not summary['complete']:
             lines.append('Counts incomplete: %s' % '; '.join(summary['incomplete_reasons']))
         for server in model['servers']:
-            if not server['reachable']:
-                lines.append('%s could not be read: %s' % (server['name'], server['error']))
+            if not server['read']:
+                lines.append('%s could not be read: %s' % (server['name'], ' / '.join(_report.error_lines(server))))
         if message:
             lines.append(message)
         for fmt in _report.FORMATS:

@@ -33,16 +33,28 @@ options:
     description:
       - Registered results of M(spectrum_protect.operations.sp_task_info) - one routed read of a
         fleet, or one per server. Failed reads are welcome (register them with C(failed_when) set to V(false)).
+      - Either this or O(result_var).
     type: list
     elements: raw
-    required: true
   hosts:
     description:
       - Names that go with O(results), one each, used to name a server whose read failed before it
-        could name itself (its module arguments are tried first).
+        could name itself.
+      - With O(result_var), the inventory hosts whose reads make the report.
     type: list
     elements: str
     default: []
+  result_var:
+    description:
+      - Take the results from the variable of this name of each host in O(hosts) (a per-server read
+        registered on every host), instead of O(results). A host without it (it never ran the read)
+        is reported as a server that could not be read.
+    type: str
+  server_var:
+    description:
+      - With O(result_var), the host variable that names the server a host stands for (its dsm.sys
+        stanza); a host without it is named by its inventory name.
+    type: str
   dest:
     description:
       - Folder on the controller to write into; created when missing. A relative path is relative to

@@ -129,16 +129,43 @@ def _failed_read_error(result, host):
     return message
 
 
+def _error(value):
+    """One failed query as {query, kind, rc, message_ids, msg}, from sp_task_info's dict or a bare message."""
+    if isinstance(value, dict):
+        return {'query': value.get('query'), 'kind': value.get('kind'), 'rc': value.get('rc'),
+                'message_ids': [str(m) for m in value.get('message_ids') or []],
+                'msg': _text(value.get('msg')) or _text(value.get('message')) or ''}
+    return {'query': None, 'kind': None, 'rc': None, 'message_ids': [], 'msg': _text(value) or ''}
+
+
+def error_lines(server):
+    """A server's failed queries as text, each once: 'actlog: ...' or the bare message."""
+    lines = []
+    for entry in server.get('errors') or []:
+        line = '%s: %s' % (entry['query'], entry['msg']) if entry.get('query') else entry['msg']
+        if line not in lines:
+            lines.append(line)
+    if not lines and server.get('error'):
+        lines.append(str(server['error']))
+    return lines
+
+
 def _server_entry(server, reachable_default=True):
+    errors = [_error(e) for e in server.get('errors') or []]
+    if not errors and server.get('error'):
+        errors = [_error(server['error'])]
+    reachable = bool(server.get('reachable', reachable_default))
     entry = {
         'name': str(server.get('name') or 'unknown server'),
         'version': server.get('version'),
         'jobs_supported': server.get('jobs_supported'),
-        'reachable': bool(server.get('reachable', reachable_default)),
-        'error': server.get('error'),
-        'errors': list(server.get('errors') or ([server['error']] if server.get('error') else [])),
+        'reachable': reachable,
+        # read: its tasks were read (sp_task_info says `read: false` when a task query failed)
+        'read': reachable and bool(server.get('read', True)),
+        'error': _text(server.get('error')),
+        'errors': errors,
     }
-    for key, value in server.items():   # keys a newer sp_task_info adds (truncated, ...)
+    for key, value in server.items():   # keys a newer sp_task_info adds (truncated, unverified, ...)
         if key not in entry and key not in ('summary',):
             entry[key] = value
     return entry
@@ -201,9 +228,9 @@ def build(results, hosts=None, title=None, parameters=None, include_raw=False,
                 known = [{'name': _failed_read_name(result, host), 'reachable': False, 'error': error}]
             for server in known:
                 entry = _server_entry(server, reachable_default=False)
-                entry['reachable'] = False
+                entry['reachable'] = entry['read'] = False
                 entry['error'] = entry['error'] or error
-                entry['errors'] = entry['errors'] or [entry['error']]
+                entry['errors'] = entry['errors'] or [_error(entry['error'])]
                 if entry['name'] in seen:
                     continue
                 seen.add(entry['name'])
@@ -243,11 +270,16 @@ def build(results, hosts=None, title=None, parameters=None, include_raw=False,
 
     reasons = []
     for entry in servers:
-        if not entry['reachable']:
+        if not entry['read']:
             reasons.append('%s could not be read' % entry['name'])
         elif entry['errors']:
-            reasons.append('%s: %d quer%s failed' % (entry['name'], len(entry['errors']),
-                                                     'y' if len(entry['errors']) == 1 else 'ies'))
+            queries = sorted(set(str(e['query']) for e in entry['errors'] if e['query']))
+            reasons.append('%s: %d quer%s failed%s' % (entry['name'], len(entry['errors']),
+                                                       'y' if len(entry['errors']) == 1 else 'ies',
+                                                       ' (%s)' % ', '.join(queries) if queries else ''))
+        elif entry.get('truncated'):
+            reasons.append('%s: answers cut at the row limit (%s)' % (
+                entry['name'], ', '.join(str(q) for q in entry['truncated'])))
         elif entry['summary'].get('complete') is False:
             reasons.append('%s: its counts are incomplete' % entry['name'])
     unverified = sum(1 for t in tasks if t.get('outcome_verified') is False)
@@ -263,8 +295,8 @@ def build(results, hosts=None, title=None, parameters=None, include_raw=False,
         'unverified': unverified,
         'tasks': len(tasks),
         'servers': len(servers),
-        'servers_unreachable': sum(1 for s in servers if not s['reachable']),
-        'servers_with_errors': sum(1 for s in servers if s['reachable'] and s['errors']),
+        'servers_unreachable': sum(1 for s in servers if not s['read']),
+        'servers_with_errors': sum(1 for s in servers if s['read'] and s['errors']),
     })
     moment = generated_at or _now_utc()
     model = {
@@ -312,7 +344,7 @@ def threshold_message(model, paths=None):
         if check and check['exceeded']:
             part = '%s %d > %d' % (label, check['value'], check['limit'])
             if key == 'unreachable':
-                part += ' (%s)' % ', '.join(s['name'] for s in model['servers'] if not s['reachable'])
+                part += ' (%s)' % ', '.join(s['name'] for s in model['servers'] if not s['read'])
             parts.append(part)
     if not parts:
         return None
@@ -477,14 +509,14 @@ def to_markdown(model, full=False, limit=50):
     if exceeded:
         lines.append('**%s**' % md(exceeded))
         lines.append('')
-    unreachable = [s for s in model['servers'] if not s['reachable'] or s['errors']]
+    unreachable = [s for s in model['servers'] if not s['read'] or s['errors']]
     if unreachable:
         lines.append('## Servers not read completely')
         lines.append('')
         for server in unreachable:
-            state = 'could not be read' if not server['reachable'] else 'read with errors'
+            state = 'could not be read' if not server['read'] else 'read with errors'
             lines.append('- **%s** %s: %s' % (md(server['name']), state,
-                                               md(' / '.join(server['errors'] or [server['error'] or '']))))
+                                               md(' / '.join(error_lines(server)))))
         lines.append('')
     lines.append('## Counts')
     lines.append('')
@@ -498,11 +530,11 @@ def to_markdown(model, full=False, limit=50):
 
     rows = [count_row('**Fleet**', summary, '', '' if summary['complete'] else 'incomplete')]
     for server in model['servers']:
-        note = 'not read' if not server['reachable'] else (restriction(server) or '')
-        if server['reachable'] and server['summary'].get('unverified'):
+        note = 'not read' if not server['read'] else (restriction(server) or '')
+        if server['read'] and server['summary'].get('unverified'):
             note = (note + '; ' if note else '') + '%d unverified' % server['summary']['unverified']
         rows.append(count_row(md(server['name']), server['summary'], md(server.get('version') or ''), md(note),
-                              server['reachable']))
+                              server['read']))
     lines += _md_table(headers, rows, align)
     lines.append('')
     groups = [
@@ -837,7 +869,7 @@ def _servers_table(model):
     rows = []
     for server in model['servers']:
         counts = server['summary']
-        if not server['reachable']:
+        if not server['read']:
             status = '<span class="badge b-failed">not read</span>'
         elif server['errors']:
             status = '<span class="badge b-warning">read with errors</span>'
@@ -851,13 +883,13 @@ def _servers_table(model):
             notes.append('<span class="restriction">%s</span>' % _e(note))
         if counts.get('unverified'):
             notes.append('%d outcome%s unverified' % (counts['unverified'], '' if counts['unverified'] == 1 else 's'))
-        for error in server['errors'] or ([server['error']] if server.get('error') else []):
+        for error in error_lines(server):
             notes.append('<span class="error">%s</span>' % _e(error))
         active = counts['active']
         numbers = [counts['successful'], counts['warning'], counts['failed'], counts['unknown'],
                    active['session'], active['process'], active['job']]
         # a server that was not read has no counts: a dash, never a zero that reads as "all well"
-        cells = ''.join('<td class="num">%s</td>' % ('%d' % n if server['reachable'] else '\u2014') for n in numbers)
+        cells = ''.join('<td class="num">%s</td>' % ('%d' % n if server['read'] else '\u2014') for n in numbers)
         rows.append(
             '<tr data-server="%s"><th scope="row"><button type="button" class="link" data-server-filter="%s" '
             'title="Show this server\'s tasks">%s</button></th><td>%s</td><td>%s</td>%s<td>%s</td></tr>' % (
@@ -874,17 +906,17 @@ def _servers_table(model):
 
 def _alerts(model):
     out = []
-    broken = [s for s in model['servers'] if not s['reachable']]
+    broken = [s for s in model['servers'] if not s['read']]
     if broken:
-        items = ''.join('<li><strong>%s</strong>: %s</li>' % (_e(s['name']), _e(' / '.join(s['errors'] or [s['error'] or ''])))
+        items = ''.join('<li><strong>%s</strong>: %s</li>' % (_e(s['name']), _e(' / '.join(error_lines(s))))
                         for s in broken)
         out.append('<section class="alert alert-failed" role="alert" aria-labelledby="unreachable-h">'
                    '<h2 id="unreachable-h">%d server%s could not be read</h2><ul>%s</ul>'
                    '<p>The report covers the other servers.</p></section>'
                    % (len(broken), '' if len(broken) == 1 else 's', items))
-    partial = [s for s in model['servers'] if s['reachable'] and s['errors']]
+    partial = [s for s in model['servers'] if s['read'] and s['errors']]
     if partial:
-        items = ''.join('<li><strong>%s</strong>: %s</li>' % (_e(s['name']), _e(' / '.join(s['errors']))) for s in partial)
+        items = ''.join('<li><strong>%s</strong>: %s</li>' % (_e(s['name']), _e(' / '.join(error_lines(s)))) for s in partial)
         out.append('<section class="alert alert-warning" aria-labelledby="partial-h"><h2 id="partial-h">'
                    'Read with errors</h2><ul>%s</ul></section>' % items)
     summary = model['summary']

@@ -78,10 +78,15 @@ def routed_result(new_fields=True):
         for t in tasks[:-1]:
             t.setdefault('outcome_verified', True)
         servers[1]['summary'].update(successful=1, unknown=1, complete=False)
-        servers[1]['errors'] = ['SPOKE1: the ACTLOG SELECT timed out']
+        servers[1]['errors'] = [{'query': 'actlog', 'kind': 'timeout', 'rc': None, 'message_ids': [],
+                                 'msg': 'the ACTLOG SELECT on SPOKE1 timed out after 300 s'}]
+        servers[1]['error'] = servers[1]['errors'][0]['msg']
+        servers[1]['read'] = True
         servers[0]['summary'].update(unknown=0, complete=True)
         servers[0]['errors'] = []
-        servers[2]['errors'] = [servers[2]['error']]
+        servers[2]['errors'] = [{'query': 'status', 'kind': 'unreachable', 'rc': 4, 'message_ids': ['ANR8214E'],
+                                 'msg': servers[2]['error']}]
+        servers[2]['read'] = False
         summary.update(successful=2, unknown=1, complete=False)
     return result
 
@@ -100,11 +105,13 @@ def test_counts_are_the_modules_and_the_unreachable_server_is_reported():
     assert summary['active'] == {'session': 1, 'process': 3, 'job': 1}
     assert [s['name'] for s in model['servers']] == ['HUB1', 'SPOKE1', 'SPOKE2']
     spoke2 = model['servers'][2]
-    assert spoke2['reachable'] is False and 'ANR8214E' in spoke2['error'] and spoke2['errors'] == [spoke2['error']]
+    assert spoke2['reachable'] is False and spoke2['read'] is False and 'ANR8214E' in spoke2['error']
+    assert spoke2['errors'] == [{'query': 'status', 'kind': 'unreachable', 'rc': 4, 'message_ids': ['ANR8214E'],
+                                 'msg': spoke2['error']}]
     assert summary['servers_unreachable'] == 1 and summary['servers_with_errors'] == 1
     assert summary['complete'] is False
     reasons = ' | '.join(summary['incomplete_reasons'])
-    assert 'SPOKE2 could not be read' in reasons and 'SPOKE1: 1 query failed' in reasons
+    assert 'SPOKE2 could not be read' in reasons and 'SPOKE1: 1 query failed (actlog)' in reasons
     assert '2 task outcomes could not be verified' in reasons and '1 task outcome is unknown' in reasons
     assert summary['unverified'] == 2 and summary['tasks'] == 11
     assert model['servers'][1]['summary']['unknown'] == 1 and model['servers'][1]['summary']['complete'] is False
@@ -117,6 +124,8 @@ def test_an_older_sp_task_info_without_the_new_fields_still_reports():
     assert summary['incomplete_reasons'] == ['SPOKE2 could not be read']
     assert all(t['outcome_verified'] is None for t in model['tasks'])
     assert model['servers'][0]['errors'] == [] and 'complete' not in model['servers'][0]['summary']
+    assert model['servers'][2]['errors'] == [{'query': None, 'kind': None, 'rc': None, 'message_ids': [],
+                                              'msg': 'dsmadmc could not reach server SPOKE2 (ANR8214E, rc 4)'}]
     jsonschema.validate(json.loads(_report.to_json(model)), _schema())
 
 
@@ -147,6 +156,18 @@ def test_per_server_results_add_up_and_a_failed_read_is_named_by_its_arguments_o
         assert model['summary'][key] == routed['summary'][key], key
     assert len(model['tasks']) == len(routed['tasks'])
     assert model['summary']['servers_unreachable'] == 2
+
+
+def test_a_server_whose_task_queries_failed_is_not_read():
+    result = routed_result()
+    result['servers'][0].update(read=False, errors=[
+        {'query': 'sessions', 'kind': 'garbled', 'rc': 0, 'message_ids': [], 'msg': 'the output could not be read'}])
+    model = model_of(result, thresholds={'unreachable': 1})
+    assert model['servers'][0]['reachable'] is True and model['servers'][0]['read'] is False
+    assert model['summary']['servers_unreachable'] == 2 and model['thresholds']['unreachable']['exceeded'] is True
+    assert 'HUB1 could not be read' in model['summary']['incomplete_reasons']
+    assert '- **HUB1** could not be read: sessions: the output could not be read' in _report.to_markdown(model)
+    assert '2 servers could not be read' in _report.to_html(model)
 
 
 def test_a_server_read_twice_counts_once():
@@ -232,7 +253,8 @@ def test_csv_has_stable_columns_one_row_per_task_and_iso_times():
 def test_markdown_lists_unreachable_servers_failed_warning_and_unknown_tasks():
     text = _report.to_markdown(model_of(thresholds={'unreachable': 0}))
     assert text.index('## Servers not read completely') < text.index('## Counts')
-    assert '- **SPOKE2** could not be read: dsmadmc could not reach server SPOKE2 (ANR8214E, rc 4)' in text
+    assert '- **SPOKE2** could not be read: status: dsmadmc could not reach server SPOKE2 (ANR8214E, rc 4)' in text
+    assert '- **SPOKE1** read with errors: actlog: the ACTLOG SELECT on SPOKE1 timed out after 300 s' in text
     assert '**Counts incomplete:**' in text and 'unreachable servers 1 > 0 (SPOKE2)' in text
     assert '| **Fleet** | 2 | 1 | 2 | 1 | 1 | 3 | 1 |' in text
     assert '| SPOKE2 | \u2014 | \u2014 |' in text          # no counts for a server not read
@@ -306,8 +328,9 @@ def test_html_header_counts_alerts_and_servers():
     counts = dict(re.findall(r'data-count="(\w+)"[^>]*><span class="n">(\d+)</span>', page))
     assert counts == {'successful': '2', 'warning': '1', 'failed': '2', 'unknown': '1', 'active': '5'}
     assert page.index('1 server could not be read') < page.index('id="servers-h"')
-    assert 'SPOKE2</strong>: dsmadmc could not reach server SPOKE2 (ANR8214E, rc 4)' in page
+    assert 'SPOKE2</strong>: status: dsmadmc could not reach server SPOKE2 (ANR8214E, rc 4)' in page
     assert 'Counts incomplete:' in page and 'Read with errors' in page
+    assert 'SPOKE1</strong>: actlog: the ACTLOG SELECT on SPOKE1 timed out after 300 s' in page
     assert 'V8.1.10: jobs are not shown' in page
     assert '1 outcome unverified' in page
 
