@@ -18,10 +18,15 @@ PRIVATE to the spectrum_protect.operations collection: the interface may change 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import atexit
+import errno
 import os
 import re
+import select
 import signal
+import stat
 import subprocess
+import threading
 from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
 
@@ -53,6 +58,7 @@ _FRAMING_IDS = frozenset(['ANS8000I', 'ANS8001I', 'ANS8002I', 'ANR1694I', 'ANR16
 # own, and the hub's when it routes a command to a target (ANR8214E connection refused,
 # ANR0425W administrator refused - invalid password).
 _CONNECTION_KINDS = (
+    ('options_file', frozenset(['ANS1035S'])),
     ('unreachable', frozenset(['ANS1017E', 'ANR8214E'])),
     ('unknown_server', frozenset(['ANS1217E'])),
     ('auth_failed', frozenset(['ANS1051I', 'ANS8023E', 'ANR0425W'])),
@@ -76,6 +82,12 @@ _KIND_TEXT = {
     'garbled': ('the output of "{command}" from server {server} could not be parsed', ''),
     'client_missing': ('dsmadmc could not be started ({path})',
                        'Install the administrative client, or set dsmadmc_path (SP_DSMADMC).'),
+    'options_file': ('dsmadmc could not read its options or credentials file{files}',
+                     'Check that the file exists and that the user running the module may read it.'),
+    'not_client': ('{path} did not answer as the administrative client dsmadmc',
+                   'Set dsmadmc_path (SP_DSMADMC) to the IBM Storage Protect administrative client.'),
+    'command_too_long': ('the dsmadmc command line is too long to start ({detail_size} bytes)',
+                         'Route to fewer servers at once, or use a server group name.'),
     'password_not_read': ('dsmadmc did not take the password from its standard input and could not log on '
                           'to server {server} as {admin}',
                           'This client reads the password only from a terminal. Use credentials_file '
@@ -338,6 +350,87 @@ class DsmadmcResult(object):
 _Run = namedtuple('_Run', ['argv', 'rc', 'stdout', 'stderr', 'timed_out'])
 
 
+# --- no client outlives the module -------------------------------------------------------------
+# Each client runs in a session of its own, so that a timeout kills it with everything it started.
+# That also means nothing else ends it: so the module ends every running client's process group
+# when it exits (atexit), when it is told to stop (SIGTERM, SIGINT, SIGHUP), when nobody reads its
+# result any more (its stdout pipe closed: the controller gave up on the task, e.g. the task
+# keyword `timeout`), and, on Linux, the kernel kills a client whose module died of SIGKILL (an
+# async job's timeout kills the module's process group) through PR_SET_PDEATHSIG.
+
+_LIVE_GROUPS = set()
+_GUARD = {'installed': False}
+_PR_SET_PDEATHSIG = 1
+
+
+def _kill_group(pid):
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def kill_children():
+    """Kill the process group of every client still running."""
+    for pid in list(_LIVE_GROUPS):
+        _kill_group(pid)
+
+
+def _on_signal(signum, frame):
+    kill_children()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+def _watch_stdout(fd):
+    """Poll the module's stdout pipe; when its reader is gone, end the clients and exit."""
+    poller = select.poll()
+    poller.register(fd, select.POLLERR | select.POLLHUP)
+    while True:
+        if poller.poll(500):
+            kill_children()
+            os._exit(1)
+
+
+def guard_children():
+    """Install the handlers above once per process (signals only from the main thread)."""
+    if _GUARD['installed']:
+        return
+    _GUARD['installed'] = True
+    atexit.register(kill_children)
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            if signal.getsignal(signum) in (signal.SIG_DFL, signal.default_int_handler):
+                signal.signal(signum, _on_signal)
+    try:
+        fd = 1
+        if hasattr(select, 'poll') and stat.S_ISFIFO(os.fstat(fd).st_mode):
+            watcher = threading.Thread(target=_watch_stdout, args=(fd,), name='dsmadmc-guard')
+            watcher.daemon = True
+            watcher.start()
+    except (OSError, ValueError):
+        pass
+
+
+def _die_with_parent():
+    """A preexec_fn that asks Linux to SIGKILL the client when the module's thread that started
+    it dies; None where prctl is not available. prctl is looked up once, before any fork, so the
+    child only makes one system call."""
+    if 'prctl' not in _GUARD:
+        try:
+            import ctypes
+            _GUARD['prctl'] = ctypes.CDLL(None, use_errno=True).prctl
+        except (ImportError, OSError, AttributeError):
+            _GUARD['prctl'] = None
+    prctl = _GUARD['prctl']
+    if prctl is None:
+        return None
+
+    def preexec():
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    return preexec
+
+
 # --- the runner --------------------------------------------------------------------------------
 
 class Dsmadmc(object):
@@ -433,25 +526,30 @@ class Dsmadmc(object):
         stdin = None
         if self.password is not None and self.password_transport == 'stdin':
             stdin = (self.password + '\n').encode('utf-8')
+        guard_children()
         try:
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.environment(),
-                                    start_new_session=True, close_fds=True)
+                                    start_new_session=True, close_fds=True, preexec_fn=_die_with_parent())
         except OSError as exc:
-            raise self._error('client_missing', command, _Run(argv, None, '', '', False), [], detail=str(exc))
+            kind = 'command_too_long' if exc.errno == errno.E2BIG else 'client_missing'
+            raise self._error(kind, command, _Run(argv, None, '', '', False), [], detail=exc.strerror or str(exc))
+        _LIVE_GROUPS.add(proc.pid)
         timed_out = False
         try:
-            out, err = proc.communicate(stdin, timeout=self.timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
             try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            try:
-                out, err = proc.communicate(timeout=5)
-            except subprocess.TimeoutExpired:   # a descendant left the group and holds the pipes
-                out, err = b'', b''
+                out, err = proc.communicate(stdin, timeout=self.timeout)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                _kill_group(proc.pid)
+                try:
+                    out, err = proc.communicate(timeout=5)
+                except subprocess.TimeoutExpired:   # a descendant left the group and holds the pipes
+                    out, err = b'', b''
+        finally:
+            if proc.returncode is None:             # interrupted (a signal, an exception): end it
+                _kill_group(proc.pid)
+            _LIVE_GROUPS.discard(proc.pid)
         stdout = out.decode('utf-8', 'replace')
         rc = proc.returncode
         reported = reported_rc(parse_messages(stdout))
@@ -468,6 +566,8 @@ class Dsmadmc(object):
         run = self._execute(command, mode)
         messages = parse_messages(run.stdout)
         kind = self._password_kind(classify(run.rc, messages, run.timed_out), run, messages)
+        if kind == 'error' and _not_the_client(run, messages):
+            kind = 'not_client'
         if kind not in OK_KINDS:
             raise self._error(kind, command, run, messages)
         rows = []
@@ -584,8 +684,12 @@ class Dsmadmc(object):
         if server:
             hint = _ROUTED_HINTS.get(kind, hint)
         server = server or self.server
-        head = head.format(server=server or '(default stanza of dsm.opt)', command=command, timeout=self.timeout,
-                           admin=self.admin_id or 'the administrator of the credentials file', path=self.path)
+        files = [('optfile', self.optfile), ('credentials_file', self.credentials_file)]
+        files = ', '.join('%s %s' % (name, path) for name, path in files if path)
+        head = head.format(server=server or '(default stanza of dsm.opt)', command=_short(command), timeout=self.timeout,
+                           admin=self.admin_id or 'the administrator of the credentials file', path=self.path,
+                           files=' (%s)' % files if files else '',
+                           detail_size=sum(len(arg) + 1 for arg in run.argv))
         where = []
         for message in messages:
             if message['id'] not in _FRAMING_IDS and message['id'] not in where:
@@ -601,6 +705,21 @@ class Dsmadmc(object):
             text += ' ' + hint
         return DsmadmcError(self.mask(text), kind, server=server, rc=run.rc, messages=self.mask(messages),
                             command=self.mask(command), argv=self.mask(run.argv))
+
+
+def _not_the_client(run, messages):
+    """True for a program that failed without a word of the client's: no ANS/ANR message, no
+    output, and a complaint on stderr that does not come from dsmadmc (say, /bin/sh's
+    'Illegal option -s')."""
+    err = (run.stderr or '').strip()
+    return bool(not messages and not (run.stdout or '').strip() and err and 'dsm' not in err.lower()
+                and 'ANS' not in err)
+
+
+def _short(command, limit=200):
+    """A command as an error message shows it: a routed command to many servers is cut, so that
+    one error per target does not repeat the whole list (the full command is in `command`)."""
+    return command if len(command) <= limit else command[:limit - 3] + '...'
 
 
 def _detail(kind, messages, stderr):

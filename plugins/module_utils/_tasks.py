@@ -702,6 +702,11 @@ class TaskReader:
     def _status(self, key, result):
         report = self.servers[key]
         report['version'] = server_version(getattr(result, 'text', '')) or _version_field(result.rows)
+        if report['version'] is None and not any(row.get('Server Name') for row in result.rows):
+            # an answer with neither: no server spoke (say, dsmadmc_path is /bin/true)
+            self._fail(key, DsmadmcError('the answer to QUERY STATUS from %s names no server and no version: is %s '
+                                         'the administrative client dsmadmc?' % (key, self.client.path), 'not_client',
+                                         server=key), 'status', first=True)
         if report['version']:
             report['jobs_supported'] = version_tuple(report['version']) >= JOBS_SINCE
 

@@ -259,3 +259,39 @@ def test_out_of_range_values_are_refused_before_any_command(fake, capfd, option,
     for word in words:
         assert word in result['msg']
     assert fake.calls() == []
+
+
+# --- issue 11: say what is wrong -------------------------------------------------------------------
+
+@pytest.mark.parametrize('program, words', [
+    ('/bin/true', ['names no server and no version', '/bin/true']),
+    ('/bin/sh', ['/bin/sh did not answer as the administrative client', 'dsmadmc_path']),
+])
+def test_a_program_that_is_not_the_client_is_named(capfd, program, words):
+    params = {'dsmadmc_path': program, 'admin_id': 'ADMIN', 'password': 's3cret', 'server': 'TSM8'}
+    ansible_warnings._global_warnings.clear()
+    with patch_module_args(params):
+        with pytest.raises(SystemExit):
+            sp_task_info.main()
+    result = json.loads(capfd.readouterr()[0])
+    assert result['failed'] is True
+    for word in words:
+        assert word in result['msg']
+
+
+def test_an_unreadable_options_file_is_named_not_a_failed_logon(fake, capfd):
+    fake.answer(('*', "ANS1035S Options file '/etc/sp/none.opt' could not be found.\n", 12))
+    result = run(capfd, fake, optfile='/etc/sp/none.opt')
+    assert result['kind'] == 'options_file'
+    assert '/etc/sp/none.opt' in result['msg'] and 'admin_id' not in result['msg']
+
+
+def test_a_command_line_too_long_is_named(fake, capfd, monkeypatch):
+    import errno
+    import subprocess
+
+    def too_long(*args, **kwargs):
+        raise OSError(errno.E2BIG, 'Argument list too long')
+    monkeypatch.setattr(subprocess, 'Popen', too_long)
+    result = run(capfd, fake)
+    assert result['kind'] == 'command_too_long' and 'install' not in result['msg'].lower()

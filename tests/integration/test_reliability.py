@@ -1,0 +1,80 @@
+"""Issue 11: no client outlives the module. Each way a module can be stopped - an async job's
+timeout, Ctrl-C of the playbook, the task keyword `timeout` - ends the dsmadmc it started.
+
+A spoke that hangs (`spemu fault SPOKE1 hang`) holds the client; the test waits until the hanging
+client runs, stops the module the way Ansible or the user would, then asks the process table
+whether any dsmadmc of this fleet is left."""
+import os
+import signal
+import subprocess
+import time
+
+import yaml
+
+import pytest
+
+from conftest import BIN, make_fleet
+
+CLIENT_TIMEOUT = 120      # far longer than the test: only the stop may end the hanging client
+
+
+def clients(fleet):
+    """PIDs of the dsmadmc processes of this fleet's home still running."""
+    proc = subprocess.run(["pgrep", "-f", os.path.join(fleet.home, "bin", "dsmadmc")],
+                          capture_output=True, text=True, check=False)
+    return [int(pid) for pid in proc.stdout.split()]
+
+
+def wait_for(predicate, seconds):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return predicate()
+
+
+def playbook(fleet, task_extra, name):
+    task = {"name": "read the hanging spoke", "spectrum_protect.operations.sp_task_info": {
+        "server": "SPOKE1", "admin_id": "ADMIN", "password": "passw0rd", "timeout": CLIENT_TIMEOUT}}
+    task.update(task_extra)
+    path = os.path.join(fleet.home, name + ".yml")
+    with open(path, "w") as handle:
+        yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": [task]}], handle)
+    return [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local", path]
+
+
+@pytest.fixture
+def hanging(tmp_path_factory):
+    fleet = make_fleet(tmp_path_factory)
+    fleet.spemu("fault", "SPOKE1", "hang")
+    yield fleet
+    for pid in clients(fleet):      # never leave one behind, whatever the test found
+        os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("how, extra", [
+    ("async_timeout", {"async": 4, "poll": 1}),
+    ("task_timeout", {"timeout": 4}),
+])
+def test_a_module_stopped_by_ansible_leaves_no_client(hanging, how, extra):
+    started = time.time()
+    proc = subprocess.run(playbook(hanging, extra, how), env=hanging.env, capture_output=True, text=True,
+                          timeout=90, check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output                       # the task failed: it was stopped
+    assert time.time() - started < 60, output
+    assert wait_for(lambda: not clients(hanging), 15), "dsmadmc left running after %s: %s" % (how, clients(hanging))
+
+
+def test_ctrl_c_of_the_playbook_leaves_no_client(hanging):
+    proc = subprocess.Popen(playbook(hanging, {}, "ctrl_c"), env=hanging.env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        assert wait_for(lambda: bool(clients(hanging)), 60), "the client never started"
+        os.killpg(proc.pid, signal.SIGINT)     # what a terminal sends to the foreground group
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert wait_for(lambda: not clients(hanging), 15), "dsmadmc left running after Ctrl-C: %s" % clients(hanging)
