@@ -2,6 +2,7 @@
 create` (offline: it writes the build context, it builds no image), and the collection's own
 meta/execution-environment.yml read by ansible-builder's introspection the way an image build does.
 """
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -9,7 +10,13 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import BIN, ROOT
+# The harness (conftest.py) by its path: "conftest" names several modules in one pytest session.
+_SPEC = importlib.util.spec_from_file_location(
+    "sp_integration_harness", os.path.join(os.path.dirname(os.path.abspath(__file__)), "conftest.py"))
+harness = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(harness)
+BIN = harness.BIN
+ROOT = harness.ROOT
 
 EXAMPLE = os.path.join(ROOT, "docs", "examples", "execution-environment.yml")
 VERSION = yaml.safe_load(open(os.path.join(ROOT, "galaxy.yml")))["version"]

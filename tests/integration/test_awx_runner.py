@@ -13,6 +13,7 @@ The administrator's password is a canary that no other test uses; after each job
 the runner's artifacts is searched for it.
 """
 import glob
+import importlib.util
 import json
 import os
 import shutil
@@ -24,7 +25,17 @@ import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 import expected
-from conftest import BIN, COLLECTIONS, DEMO_FLEET, ROOT, make_fleet
+
+# The harness (conftest.py) by its path: "conftest" names several modules in one pytest session.
+_SPEC = importlib.util.spec_from_file_location(
+    "sp_integration_harness", os.path.join(os.path.dirname(os.path.abspath(__file__)), "conftest.py"))
+harness = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(harness)
+BIN = harness.BIN
+COLLECTIONS = harness.COLLECTIONS
+DEMO_FLEET = harness.DEMO_FLEET
+ROOT = harness.ROOT
+make_fleet = harness.make_fleet
 
 CANARY = "Canary-4f9e2b7c-SpAdmin"
 HIDDEN = "**********"            # what AWX stores instead of a secret (HIDDEN_PASSWORD)

@@ -4,6 +4,7 @@ directory, and the demo playbook run from there (by its FQCN) against the emulat
 Nothing of the checkout is reachable from that run: ANSIBLE_COLLECTIONS_PATH names the clean
 directory alone and the Python path is not scanned for collections.
 """
+import importlib.util
 import json
 import os
 import re
@@ -14,7 +15,15 @@ import pytest
 import yaml
 
 import expected
-from conftest import BIN, ROOT, make_fleet
+
+# The harness (conftest.py) by its path: "conftest" names several modules in one pytest session.
+_SPEC = importlib.util.spec_from_file_location(
+    "sp_integration_harness", os.path.join(os.path.dirname(os.path.abspath(__file__)), "conftest.py"))
+harness = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(harness)
+BIN = harness.BIN
+ROOT = harness.ROOT
+make_fleet = harness.make_fleet
 
 VERSION = yaml.safe_load(open(os.path.join(ROOT, "galaxy.yml")))["version"]
 ARTIFACT = "spectrum_protect-operations-%s.tar.gz" % VERSION

@@ -5,7 +5,7 @@ inside it. ansible-core 2.19 ships it (``ansible.module_utils.testing``) and nee
 modules also read a serialization profile; older releases read ``basic._ANSIBLE_ARGS`` alone, which
 is what the fallback sets. Tests import it from here, never from ansible directly:
 
-    from compat import patch_module_args
+    from ansible_collections.spectrum_protect.operations.tests.unit.compat import patch_module_args
 """
 import contextlib
 import json

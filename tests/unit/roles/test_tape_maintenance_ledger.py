@@ -4,7 +4,7 @@ import json
 import os
 
 import pytest
-from compat import patch_module_args
+from ansible_collections.spectrum_protect.operations.tests.unit.compat import patch_module_args
 
 from ansible_collections.spectrum_protect.operations.roles.tape_maintenance.library import (
     tape_maintenance_ledger as ledger_module,

@@ -9,7 +9,7 @@ import stat
 import textwrap
 
 import pytest
-from compat import patch_module_args
+from ansible_collections.spectrum_protect.operations.tests.unit.compat import patch_module_args
 
 from ansible_collections.spectrum_protect.operations.plugins.modules import sp_task_info
 
