@@ -28,6 +28,7 @@ from ansible_collections.spectrum_protect.operations.plugins.module_utils._actio
     ENDED,
     IMPOSSIBLE,
     STATE_ACTIONS,
+    command_for,
     describe,
     goal_met,
     is_retention,
@@ -75,6 +76,17 @@ JOB_CHECKS = {'Job Id': to_int, 'Begin Date/Time': parse_timestamp, 'End Date/Ti
 COMMAND_LOG_SQL = ("SELECT DATE_TIME, MESSAGE FROM ACTLOG WHERE MSGNO=2017"
                    " AND DATE_TIME >= CURRENT_TIMESTAMP - %d SECONDS AND UCASE(MESSAGE) LIKE '%%CAN%%'")
 OWN_SESSION_SECONDS = 5
+REQUESTS_COMMAND = 'QUERY REQUEST'
+_REQUEST_RE = re.compile(r'^\s*(\d+):\s*(.*)$')
+_VOLUME_RE = re.compile(r'\bvolume\s+([A-Za-z0-9][A-Za-z0-9_.\-]*[A-Za-z0-9])', re.IGNORECASE)
+_REPLY_RE = re.compile(r'\bREPLY\b', re.IGNORECASE)
+_MOUNT_WAIT_RE = re.compile(r'waiting for (?:the )?mount', re.IGNORECASE)
+REQUEST_REPLY_NOTE = ('waits for mount request {id} (volume {volume}), which needs an operator reply: it ends when the '
+                      'request is answered (REPLY {id}), cancelled (CANCEL REQUEST {id}) or times out')
+REQUEST_PLAIN_NOTE = 'its mount request {id} (volume {volume}) is cancelled with it'
+REQUEST_CANCEL_NOTE = ('waits for mount request {id} (volume {volume}), which needs an operator reply: the module '
+                       'cancels the request (CANCEL REQUEST {id}) so that the process can end')
+MOUNTING_NOTE = 'volume {volume} is being mounted: the {kind} ends once the mount is complete (the Tasks page rule)'
 _ISSUED_RE = re.compile(r'issued command:\s*(?P<command>.*?)\s*(?:\((?:SESSION|PROCESS):[^)]*\))?\s*$',
                         re.IGNORECASE)
 _ROUTED_RE = re.compile(r'^\s*(?:\((?P<paren>[^()\s]+)\)\s*|(?P<plain>[A-Za-z0-9_.\-]+(?:,[A-Za-z0-9_.\-]+)*):\s*)'
@@ -191,6 +203,8 @@ class ActionFlow(object):
         self.not_found = []
         self.before_ids = {}      # server -> ids of every task read before acting
         self.last = {}            # server -> {id: task} of the latest read
+        self.requests = {}        # server -> outstanding mount requests read before acting
+        self.cancelled_requests = {}   # (server, request) -> True once this run cancelled it
         self.max_tasks = DEFAULT_MAX_TASKS if params.get('max_tasks') is None else params['max_tasks']
         if self.max_tasks < 1:
             raise ValueError('max_tasks: %r must be 1 or more' % (params.get('max_tasks'),))
@@ -244,6 +258,44 @@ class ActionFlow(object):
 
     def children(self, task, state):
         return ()
+
+    # -- mount requests (sessions in Media wait, processes waiting for a mount)
+
+    def read_mounts(self, selected):
+        """QUERY REQUEST on the servers of tasks that wait for a volume."""
+        keys = set(t['server'] for t in selected if task_volumes(t))
+        self.requests = read_requests(self.fleet, keys) if keys else {}
+
+    def mount_notes(self, task, reply_note):
+        holding, mounting = mount_state(task, self.requests.get(task['server'], []))
+        notes = []
+        for request in holding:
+            note = reply_note if request['needs_reply'] else REQUEST_PLAIN_NOTE
+            notes.append(note.format(**request))
+        for volume in mounting:
+            notes.append(MOUNTING_NOTE.format(volume=volume, kind=task['type']))
+        return notes
+
+    def mount_requests(self, stage):
+        """The mount requests that hold the selected tasks, and what became of them."""
+        out = []
+        for entry in self.entries:
+            task = entry['task']
+            holding, _mounting = mount_state(task, self.requests.get(task['server'], []))
+            for request in holding:
+                record = {'server': task['server'], 'id': request['id'], 'volume': request['volume'],
+                          task['type']: task['id'], 'needs_reply': request['needs_reply'],
+                          'cancelled': False, 'text': request['text']}
+                done = self.cancelled_requests.get((task['server'], request['id']))
+                if stage == CHECK:
+                    record['cancelled'] = self.will_cancel_request(entry, request)
+                elif done is not None:
+                    record['cancelled'] = done
+                out.append(record)
+        return out
+
+    def will_cancel_request(self, entry, request):
+        return False
 
     # -- the flow
 
@@ -546,6 +598,7 @@ class SessionFlow(ActionFlow):
     def context(self, selected):
         candidates = [t for t in selected if t['state'] in self.action.pending_in]
         self.requested = read_requested_cancels(self.fleet, candidates)
+        self.read_mounts(selected)
 
     def cancel_requested(self, task):
         for kind, number, when in self.requested.get(task['server'], ()):
@@ -557,7 +610,10 @@ class SessionFlow(ActionFlow):
         return False
 
     def notes(self, entry):
-        return session_notes(entry['task'], self.action)
+        mounts = self.mount_notes(entry['task'], REQUEST_REPLY_NOTE)
+        if any('operator reply' in note or 'being mounted' in note for note in mounts):
+            return mounts + session_notes(entry['task'], self.action)     # what holds it comes first
+        return session_notes(entry['task'], self.action) + mounts
 
     def act(self, entries):
         if self.action.action != 'cancel_all':
@@ -595,7 +651,7 @@ class SessionFlow(ActionFlow):
         return 'Ending' if state == 'Ending' else ENDED
 
     def extra_result(self, stage):
-        return {'reestablished': self.reestablished}
+        return {'reestablished': self.reestablished, 'mount_requests': self.mount_requests(stage)}
 
 
 # --- processes --------------------------------------------------------------------------------
@@ -643,6 +699,7 @@ class ProcessFlow(ActionFlow):
 
     def context(self, selected):
         self.requested = read_requested_cancels(self.fleet, selected)
+        self.read_mounts(selected)
         keys = sorted(set(t['server'] for t in selected if t['job_id'] is not None), key=self.fleet.order.index)
         self.jobs = dict((key, dict((j['id'], j) for j in jobs)) for key, jobs in self.read_jobs(keys).items())
 
@@ -663,7 +720,35 @@ class ProcessFlow(ActionFlow):
         return self.jobs.get(task['server'], {}).get(task['job_id'])
 
     def notes(self, entry):
-        return process_notes(entry['task'], self.job_of(entry['task']))
+        reply = REQUEST_CANCEL_NOTE if self.params.get('cancel_mount_request', True) else REQUEST_REPLY_NOTE
+        return self.mount_notes(entry['task'], reply) + process_notes(entry['task'], self.job_of(entry['task']))
+
+    def will_cancel_request(self, entry, request):
+        return bool(self.params.get('cancel_mount_request', True) and request['needs_reply']
+                    and entry['plan'].decision == ACT)
+
+    def after_act(self, sent):
+        """A mount request that still holds a cancelled process once the cancel is in (one that
+        needs an operator reply) is cancelled, so that the process can end (cancel_mount_request)."""
+        if not self.params.get('cancel_mount_request', True):
+            return
+        held = [e for e in sent if mount_state(e['task'], self.requests.get(e['task']['server'], []))[0]]
+        if not held:
+            return
+        now = read_requests(self.fleet, set(e['task']['server'] for e in held))
+        for entry in held:
+            key = entry['task']['server']
+            for request in mount_state(entry['task'], now.get(key, []))[0]:
+                if (key, request['id']) in self.cancelled_requests:
+                    continue
+                command = command_for(ACTIONS[('request', 'cancel')], request['id'])
+                try:
+                    result = self.fleet.act(key, command)
+                except DsmadmcError as error:
+                    entry['error'] = error.msg
+                    self.fleet.fail(key, error)
+                    continue
+                self.cancelled_requests[(key, request['id'])] = result.kind == 'ok'
 
     def after_read(self, _state):
         """The jobs of the cancelled processes, as the server shows them now."""
@@ -713,7 +798,7 @@ class ProcessFlow(ActionFlow):
         return out
 
     def extra_result(self, stage):
-        return {'interrupted_jobs': self.interrupted_jobs(stage)}
+        return {'interrupted_jobs': self.interrupted_jobs(stage), 'mount_requests': self.mount_requests(stage)}
 
 
 # --- jobs -------------------------------------------------------------------------------------
@@ -862,6 +947,59 @@ def read_requested_cancels(fleet, candidates):
     for key, result in fleet.query(COMMAND_LOG_SQL % max(window.values()), keys).items():
         out[key] = requested_cancels(result.rows, key)
     return out
+
+
+def parse_requests(messages):
+    """Outstanding mount requests from QUERY REQUEST's messages: [{id, volume, needs_reply, text}].
+
+    A request is a message whose text starts with its number ('001: Insert LTO volume ...'); one
+    that asks for a REPLY needs an operator's reply [DECIDED: read from the text, as the operator
+    reads it]. Message IDs are not used."""
+    out = []
+    for message in messages:
+        match = _REQUEST_RE.match(message.get('text') or '')
+        if not match:
+            continue
+        text = match.group(2)
+        volume = _VOLUME_RE.search(text)
+        out.append({'id': int(match.group(1)), 'volume': volume.group(1).upper() if volume else None,
+                    'needs_reply': bool(_REPLY_RE.search(text)), 'text': text})
+    return out
+
+
+def read_requests(fleet, keys):
+    """{server: [request]} from QUERY REQUEST on `keys` (no request outstanding: [])."""
+    keys = [k for k in fleet.order if k in keys and k in fleet.alive()]
+    if not keys:
+        return {}
+    return dict((key, parse_requests(result.messages))
+                for key, result in fleet.query(REQUESTS_COMMAND, keys).items())
+
+
+def task_volumes(task):
+    """The volumes a task waits for: a session's volume-wait and mount-wait columns, or the volume
+    a process's status says it waits for."""
+    raw = task.get('raw') or {}
+    found = set()
+    if task['type'] == 'session':
+        for column in ('INPUT_VOL_WAIT', 'OUTPUT_VOL_WAIT', 'INPUT_MOUNT_WAIT', 'OUTPUT_MOUNT_WAIT'):
+            if (raw.get(column) or '').strip():
+                found.add(raw[column].strip().upper())
+    else:
+        status = task.get('status_text') or ''
+        if _MOUNT_WAIT_RE.search(status):
+            volume = _VOLUME_RE.search(status)
+            if volume:
+                found.add(volume.group(1).upper())
+    return found
+
+
+def mount_state(task, requests):
+    """(requests that hold the task, volumes being mounted for it) from the outstanding requests."""
+    volumes = task_volumes(task)
+    holding = [r for r in requests if r['volume'] in volumes]
+    mounting = sorted(volumes - set(r['volume'] for r in holding))
+    return holding, mounting
 
 
 FLOWS = {'session': SessionFlow, 'process': ProcessFlow, 'job': JobFlow}
