@@ -512,6 +512,11 @@ def exit_status(rc):
     return rc & 0xFF
 
 
+def _confirmed():
+    """The answer a routed target gets once the client itself has confirmed."""
+    return True
+
+
 def _run_command(session, settings, text, password, stdin, out):
     """One command: ANS8000I, its answer, ANS8001I. Returns its return code."""
     def confirm():
@@ -529,7 +534,7 @@ def _run_command(session, settings, text, password, stdin, out):
             reply = commands.declined(commands.resolve(commands.split_words(routed[1]))[0])
             out.text([session.translate(line) for line in reply.items] + ["ANS8001I Return code %d." % reply.rc])
             return reply.rc
-        confirm = lambda: True  # noqa: E731  pylint: disable=unnecessary-lambda-assignment
+        confirm = _confirmed
     if routed:
         rc, parts = route(session.home, session, routed[0], routed[1], password, confirm)
     else:

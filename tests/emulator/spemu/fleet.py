@@ -306,14 +306,14 @@ def _seed_completed_process(conn, task, now):
     start, end = at(task.get("started"), now), at(task.get("ended"), now)
     desc = task.get("description", "EXPIRATION")
     outcome = task["outcome"]
-    engine.log(conn, start, engine.MESSAGES["process_started"].format(n=number, desc=desc, hms=engine._hms(start)),
+    engine.log(conn, start, engine.MESSAGES["process_started"].format(n=number, desc=desc, hms=engine.base.hms(start)),
                process=number)
     if outcome != "successful":
         default = EXTRA_MESSAGES["process_warning"] if outcome == "warning" else engine.MESSAGES["process_failed"]
         engine.log(conn, end, task.get("message") or default.format(n=number, desc=desc), process=number)
     state = "FAILURE" if outcome == "failed" else "SUCCESS"
     engine.log(conn, end, engine.MESSAGES["process_ended"].format(n=number, desc=desc, state=state,
-                                                                  hms=engine._hms(end)), process=number)
+                                                                  hms=engine.base.hms(end)), process=number)
     engine.write_summary(
         conn, start, end, task.get("activity") or engine.ACTIVITIES.get(desc.upper(), desc.upper()),
         number, task.get("entity", desc), outcome != "failed", "PROCESS", desc, outcome.upper(),
@@ -375,7 +375,7 @@ def _seed_job(conn, job, now):
         cols.update(COMPLETION_STATE=state, END_TIME=store.fmt_ts(ended), EMU_WORK_LEFT=0)
     elif status == "TERMINATED":
         cols.update(END_TIME=store.fmt_ts(ended))
-    engine._insert(conn, "JOBS", **cols)
+    engine.base.insert(conn, "JOBS", **cols)
     values = dict(n=number, name=name, rule=rule, retset=retset)
     engine.log(conn, run, engine.MESSAGES["job_running" if rule else "job_started"].format(**values))
     if finished:
@@ -404,8 +404,8 @@ def _evidence(completion_state, outcome):
 
 def _seed_job_children(conn, job, now):
     """A RUNNING job whose children the fleet does not list gets its own (started at its run)."""
-    row = engine._row(conn, "SELECT * FROM JOBS WHERE JOB_ID=?", (job["id"],))
-    if row["STATUS"] != "RUNNING" or engine._children(conn, job["id"]):
+    row = engine.base.fetch_row(conn, "SELECT * FROM JOBS WHERE JOB_ID=?", (job["id"],))
+    if row["STATUS"] != "RUNNING" or engine.jobs.children_of(conn, job["id"]):
         return
     work_end = row["EMU_WORK_END"]
     engine.start_job_run(conn, dict(row, EMU_WORK_LEFT=0), store.parse_ts(row["RUN_TIME"]), log_start=False)

@@ -267,8 +267,8 @@ def test_alt_message_ids_for_every_unverified_id(make_home):
     logged = home.messages("%Process 9%")
     assert any(m.startswith("ANR9989E Process 90 for Migration was canceled") for m in logged)
     assert any(m.startswith("ANR0985I Process 90") for m in logged)            # verified ids stay
-    assert run(home, "q proc", env={"SPEMU_MSGIDS": "weird"})[1] == ["ANS1107E Invalid option/value: 'SPEMU_MSGIDS=weird'",
-                                                                    "ANS8002I Highest return code was 3."]
+    assert run(home, "q proc", env={"SPEMU_MSGIDS": "weird"})[1] == [
+        "ANS1107E Invalid option/value: 'SPEMU_MSGIDS=weird'", "ANS8002I Highest return code was 3."]
 
 
 def test_alt_ids_per_server_from_the_fleet_file_and_in_routed_output(make_home):
