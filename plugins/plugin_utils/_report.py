@@ -268,20 +268,29 @@ def build(results, hosts=None, title=None, parameters=None, include_raw=False,
         if summary is not None and 'complete' in summary:
             complete_flags.append(bool(summary['complete']))
 
-    reasons = []
+    not_read, failed_queries, truncated, incomplete = [], [], [], []
     for entry in servers:
+        counts = entry['summary']
         if not entry['read']:
-            reasons.append('%s could not be read' % entry['name'])
+            not_read.append(entry['name'])
         elif entry['errors']:
             queries = sorted(set(str(e['query']) for e in entry['errors'] if e['query']))
-            reasons.append('%s: %d quer%s failed%s' % (entry['name'], len(entry['errors']),
-                                                       'y' if len(entry['errors']) == 1 else 'ies',
-                                                       ' (%s)' % ', '.join(queries) if queries else ''))
+            failed_queries.append('%s (%s)' % (entry['name'], ', '.join(queries)) if queries else entry['name'])
         elif entry.get('truncated'):
-            reasons.append('%s: answers cut at the row limit (%s)' % (
-                entry['name'], ', '.join(str(q) for q in entry['truncated'])))
-        elif entry['summary'].get('complete') is False:
-            reasons.append('%s: its counts are incomplete' % entry['name'])
+            truncated.append('%s (%s)' % (entry['name'], ', '.join(str(q) for q in entry['truncated'])))
+        elif counts.get('complete') is False and not counts['unverified'] and not counts['unknown']:
+            incomplete.append(entry['name'])   # unverified and unknown tasks are counted below
+    reasons = []
+    for names, one, many in ((not_read, '%s could not be read', '%d servers could not be read: %s'),
+                             (failed_queries, 'a query failed on %s', '%d servers had a query fail: %s'),
+                             (truncated, 'answers were cut at the row limit on %s',
+                              '%d servers had answers cut at the row limit: %s'),
+                             (incomplete, '%s: its counts are incomplete', '%d servers report incomplete counts: %s')):
+        if len(names) == 1:
+            reasons.append(one % names[0])
+        elif names:
+            shown = ', '.join(names[:5]) + (' and %d more' % (len(names) - 5) if len(names) > 5 else '')
+            reasons.append(many % (len(names), shown))
     unverified = sum(1 for t in tasks if t.get('outcome_verified') is False)
     if unverified:
         reasons.append('%d task outcome%s could not be verified' % (unverified, '' if unverified == 1 else 's'))
@@ -569,7 +578,7 @@ TIMELINE_WIDTH = 1200
 LABEL_WIDTH = 110
 ROW_HEIGHT = 14
 ROW_GAP = 3
-MAX_ROWS = 8
+MAX_ROWS = 12
 
 
 def _parse_time(value):

@@ -343,6 +343,7 @@
     $('shown').dataset.shown = String(idx.length);
     viewport.setAttribute('aria-rowcount', String(view.length + 1));
     spacer.style.height = (view.length * ROW_H) + 'px';
+    fitHeight();
     if (resetScroll) { viewport.scrollTop = 0; activePos = 0; }
     activePos = Math.max(0, Math.min(activePos, view.length - 1));
     draw();
@@ -438,6 +439,12 @@
     return row;
   }
 
+  function fitHeight() {   // as tall as the rows, at most most of the window
+    var most = Math.min(window.innerHeight * 0.7, 760);
+    var want = view.length * ROW_H + head.offsetHeight + 18;
+    viewport.style.height = Math.max(120, Math.min(most, want)) + 'px';
+  }
+
   var drawn = { first: -1, last: -1 };
   function draw(force) {
     var headH = head.offsetHeight;
@@ -461,7 +468,7 @@
     pending = true;
     requestAnimationFrame(function () { pending = false; draw(); });
   }, { passive: true });
-  window.addEventListener('resize', function () { draw(); });
+  window.addEventListener('resize', function () { fitHeight(); draw(); });
 
   // --- keyboard and mouse -------------------------------------------------------------------
   function rowEl(pos) { return spacer.querySelector('[data-pos="' + pos + '"]'); }

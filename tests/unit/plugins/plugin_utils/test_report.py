@@ -111,7 +111,7 @@ def test_counts_are_the_modules_and_the_unreachable_server_is_reported():
     assert summary['servers_unreachable'] == 1 and summary['servers_with_errors'] == 1
     assert summary['complete'] is False
     reasons = ' | '.join(summary['incomplete_reasons'])
-    assert 'SPOKE2 could not be read' in reasons and 'SPOKE1: 1 query failed (actlog)' in reasons
+    assert 'SPOKE2 could not be read' in reasons and 'a query failed on SPOKE1 (actlog)' in reasons
     assert '2 task outcomes could not be verified' in reasons and '1 task outcome is unknown' in reasons
     assert summary['unverified'] == 2 and summary['tasks'] == 11
     assert model['servers'][1]['summary']['unknown'] == 1 and model['servers'][1]['summary']['complete'] is False
@@ -165,7 +165,7 @@ def test_a_server_whose_task_queries_failed_is_not_read():
     model = model_of(result, thresholds={'unreachable': 1})
     assert model['servers'][0]['reachable'] is True and model['servers'][0]['read'] is False
     assert model['summary']['servers_unreachable'] == 2 and model['thresholds']['unreachable']['exceeded'] is True
-    assert 'HUB1 could not be read' in model['summary']['incomplete_reasons']
+    assert '2 servers could not be read: HUB1, SPOKE2' in model['summary']['incomplete_reasons']
     assert '- **HUB1** could not be read: sessions: the output could not be read' in _report.to_markdown(model)
     assert '2 servers could not be read' in _report.to_html(model)
 
