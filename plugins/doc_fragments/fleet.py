@@ -16,8 +16,8 @@ options:
       - Server names to reach through command routing from O(server) (a hub), for example
         V([HUB, SPOKE1, SPOKE2]). Include the hub itself to work on its tasks too.
       - Without it the module works on O(server) alone, with no routing prefix.
-      - Every read is one routed command for the whole fleet. A command that changes a task is
-        routed to the one server that holds the task (C(SPOKE1: CANCEL SESSION 2203)).
+      - "Every read is one routed command for the whole fleet. A command that changes a task is
+        routed to the one server that holds the task (C(SPOKE1: CANCEL SESSION 2203))."
       - A target that cannot be reached or fails is reported in RV(servers) with its error and the
         others go on. A read that runs out of O(timeout) (a hanging target holds up the hub's answer)
         is sent again to each target on its own, so only the hanging target is reported; a command

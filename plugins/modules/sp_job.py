@@ -20,7 +20,7 @@ description:
     stopped. An interrupted job stays Interrupted until it is resumed.
   - V(resumed) - Interrupted retention jobs only. The job becomes Sleeping and runs again when its
     storage rule next starts processing (not at once).
-  - V(terminated) - final: nothing can restart a terminated job, so it needs O(confirm_terminate=true).
+  - V(terminated) - final, nothing can restart a terminated job, so it needs O(confirm_terminate=true).
   - A job already in the wanted state is left alone (C(changed=false)). An impossible transition
     (resume a Terminated or Completed job, interrupt a finished one, any of these on a storage-rule
     job) fails the module before any command is sent, naming the job, its state and why.

@@ -23,7 +23,7 @@ description:
   - A process waiting for a tape mount ends only once its mount request is answered, cancelled or
     times out. With O(cancel_mount_request) (the default) the module cancels, with C(CANCEL REQUEST), a
     pending mount request that still holds a cancelled process (C(QUERY REQUEST) lists them). A volume
-    that is being mounted is waited for: the process ends when the mount completes.
+    that is being mounted is waited for; the process ends when the mount completes.
 author:
   - spectrum_protect.operations contributors (@spectrum-protect-operations)
 extends_documentation_fragment:
