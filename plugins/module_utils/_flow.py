@@ -243,8 +243,9 @@ class ActionFlow(object):
         for entry in entries:
             self.send(entry, entry['plan'].command)
 
-    def after_act(self, sent):
-        """Anything to send after the action itself (e.g. cancel a mount request)."""
+    def after_act(self, watched):
+        """Anything to send after the action itself for the tasks sent now or earlier and still
+        under way (e.g. cancel a mount request that holds them)."""
 
     def after_read(self, state):
         """Hook for reads that come after the wait (e.g. the jobs a cancel interrupted)."""
@@ -324,7 +325,7 @@ class ActionFlow(object):
         for key in self.fleet.order:
             if key in by_server:
                 self.act(by_server[key])
-        self.after_act([e for e in acting if e['sent']])
+        self.after_act(self.watched())
         if self.watched():
             self.wait()
         return self.finish(FINAL)
@@ -467,8 +468,11 @@ class ActionFlow(object):
     def result(self, stage):
         """The module's result at a stage: CHECK (predicted), REFUSED (nothing sent), FINAL (read back)."""
         final = stage == FINAL
-        changed = (any(e['plan'].decision == ACT for e in self.entries) if self.check_mode
-                   else any(e['sent'] for e in self.entries))
+        if self.check_mode:
+            changed = any(e['plan'].decision == ACT for e in self.entries) or any(
+                r['cancelled'] for r in self.mount_requests(CHECK))
+        else:
+            changed = any(e['sent'] for e in self.entries) or any(self.cancelled_requests.values())
         tasks, before, after = [], {}, {}
         acted, pending = [], []
         for entry in self.entries:
@@ -725,14 +729,15 @@ class ProcessFlow(ActionFlow):
 
     def will_cancel_request(self, entry, request):
         return bool(self.params.get('cancel_mount_request', True) and request['needs_reply']
-                    and entry['plan'].decision == ACT)
+                    and (entry['plan'].decision == ACT or entry['plan'].underway))
 
-    def after_act(self, sent):
+    def after_act(self, watched):
         """A mount request that still holds a cancelled process once the cancel is in (one that
-        needs an operator reply) is cancelled, so that the process can end (cancel_mount_request)."""
+        needs an operator reply) is cancelled, so that the process can end (cancel_mount_request).
+        This holds for a process cancelled now and for one whose earlier cancel is still under way."""
         if not self.params.get('cancel_mount_request', True):
             return
-        held = [e for e in sent if mount_state(e['task'], self.requests.get(e['task']['server'], []))[0]]
+        held = [e for e in watched if mount_state(e['task'], self.requests.get(e['task']['server'], []))[0]]
         if not held:
             return
         now = read_requests(self.fleet, set(e['task']['server'] for e in held))
