@@ -107,6 +107,7 @@ def _scan(text, strict=True):
     prompts = 'nter your ' in text or 'NTER YOUR ' in text
     lines = text.split('\n')
     width = None
+    title_lines = _wrapped_titles(lines) if 'Version' in text else ()
     open_index = None      # the last message entry, while its text may continue on the next line
     previous = None        # and the physical line it ends with
     for lineno, line in enumerate(lines, 1):
@@ -120,7 +121,7 @@ def _scan(text, strict=True):
                     line = bare
                 else:   # data keeps its columns
                     line = ' ' * match.end() + rest
-        if not line.strip() or ('Version ' in line and _TITLE_RE.match(line)):
+        if not line.strip() or lineno in title_lines or ('Version ' in line and _TITLE_RE.match(line)):
             entries.append((lineno, 'blank', line, None))
             open_index = None
             continue
@@ -152,20 +153,49 @@ def _scan(text, strict=True):
     return entries
 
 
+_TITLE_TIGHT_RE = re.compile(r'^[^:]*Version\d+,Release\d+,Level\d+(?:\.\d+)?$')
+
+
+def _wrapped_titles(lines):
+    """Line numbers (1-based) of a version title the client wrapped over several lines
+    ('Storage Management Server for' / ' Linux/x86_64 - Version 8,' / ' Release 1, Level 21.000'):
+    blanks, like the title on one line."""
+    found = set()
+    for index, line in enumerate(lines):
+        if 'Version' not in line or index + 1 in found:
+            continue
+        for first in range(max(0, index - 3), index + 1):
+            pieces = lines[first:index + 4]
+            joined = ''
+            for span, piece in enumerate(pieces):
+                if not piece.strip() or match_message(piece.strip()) is not None:
+                    break
+                joined += re.sub(r'\s+', '', piece)
+                if first + span >= index and _TITLE_TIGHT_RE.match(joined):
+                    found.update(range(first + 1, first + span + 2))
+                    break
+            if index + 1 in found:
+                break
+    return found
+
+
 def glue(previous, following, width, column=None):
     """What joins a line the client wrapped to its continuation: ' ' or ''.
 
     The client breaks a long line at a blank and starts the next line with it (the real table
     capture: ' x86-64' under 'Linux'), or cuts a word that does not fit at the console width.
     A blank at the end of the first line or at the start of the continuation (past `column`, where
-    the continuation is meant to start) was a blank. A line that ends with punctuation, or that is
-    shorter than the widest line of the output (a break at a blank the client dropped), also
-    continues after a blank. Only a line that fills the width and ends inside a word was cut.
+    the continuation is meant to start) was a blank. A word that starts after punctuation ('23,' +
+    'Moved'), or a line shorter than the widest line of the output (a break at a blank the client
+    dropped), also continues after a blank. A line that fills the width was cut ('14:' + '05').
     """
     start = len(following) - len(following.lstrip())
     if previous[-1:].isspace() or (column is not None and start > column) or (column is None and start > 0):
         return ' '
-    if previous.rstrip()[-1:] in ',.;:)!?' or len(previous.rstrip()) < width:
+    last, first = previous.rstrip()[-1:], following.strip()[:1]
+    if first.isalpha() and (last in ',;:)!?' or (last == '.' and first.isupper())):
+        return ' '     # a new word after punctuation; not '14:' + '05' or '127.' + '0', cut inside a value
+    if len(previous.rstrip()) < width:
         return ' '
     return ''
 
@@ -212,6 +242,9 @@ def parse_list(text):
     previous = None
     width = None
     for lineno, kind, line, message in _scan(text):
+        if kind == 'blank' and last_label is not None and line and len(line) > value_col:
+            previous = line     # only the blank the value was broken at (a console narrower than the labels)
+            continue
         if kind != 'data':
             if message is not None:
                 messages.append(message)

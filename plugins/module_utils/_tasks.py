@@ -102,6 +102,7 @@ FIELDS = {
     'end': ('END_TIME', 'End Date/Time'),
     'server_time': ('SERVER_TIME',),
     'number': ('NUMBER',),
+    'server_name': ('SERVER_NAME', 'Server Name'),
 }
 
 
@@ -287,8 +288,9 @@ def completed_state(task):
 
 def decide_job_outcome(task, log, job_processes=()):
     """A completed job's outcome from the activity log, for a job whose own fields prove none:
-    an E or S message of the job or its processes: failed; else a W: warning; else the job's own
-    message naming success: successful; else unknown. `log` None (the read failed): unknown and
+    an E or S message of the job or its processes: failed; else a W: warning; else the outcome the
+    job's own end message states ('completion state Completed', 'completed successfully'); else
+    unknown. `log` None (the read failed): unknown and
     not verified."""
     task.pop('evidence_needed', None)
     if log is None:
@@ -299,10 +301,8 @@ def decide_job_outcome(task, log, job_processes=()):
             task['outcome'] = 'failed'
         elif worst == 'W':
             task['outcome'] = 'warning'
-        elif log.job_succeeded(task['id'], _dt(task['start_time']), _dt(task['end_time'])):
-            task['outcome'] = 'successful'
         else:
-            task['outcome'] = 'unknown'
+            task['outcome'] = log.job_end(task['id'], _dt(task['start_time']), _dt(task['end_time'])) or 'unknown'
     task['state'] = completed_state(task)
     return task
 
@@ -361,6 +361,7 @@ def _moment(iso):
 
 _SEVERITY_RANK = {'W': 1, 'E': 2, 'S': 3}
 _SUCCESS_RE = re.compile(r'(?<!un)success', re.IGNORECASE)
+_COMPLETION_RE = re.compile(r'completion state:?\s+([A-Za-z]+)', re.IGNORECASE)
 
 
 class ActivityLog:
@@ -420,10 +421,17 @@ class ActivityLog:
     def has_problem(self, task_type, number, start, end):
         return self.worst(task_type, number, start, end) is not None
 
-    def job_succeeded(self, number, start, end):
-        """True when an I message that names the job says it succeeded (its end message)."""
-        return any(row['severity'] == 'I' and _SUCCESS_RE.search(row['message'])
-                   for row in self._matches('job', number, start, end))
+    def job_end(self, number, start, end):
+        """The outcome a message naming the job states: its 'completion state WORD' read by
+        COMPLETION_WORDS, else an I message saying it succeeded; None when none says."""
+        stated = None
+        for row in self._matches('job', number, start, end):
+            completion = _COMPLETION_RE.search(row['message'])
+            if completion is not None and completion.group(1).upper() in COMPLETION_WORDS:
+                stated = COMPLETION_WORDS[completion.group(1).upper()]
+            elif stated is None and row['severity'] == 'I' and _SUCCESS_RE.search(row['message']):
+                stated = 'successful'
+        return stated
 
     def messages_for(self, task, job_processes=(), limit=None):
         start, end = _dt(task['start_time']), _dt(task['end_time'])
@@ -504,6 +512,7 @@ def within(task, since_seconds, now):
 
 JOBS_SINCE = (8, 1, 12)
 VERSION_RE = re.compile(r'Version\s+(\d+),\s*Release\s+(\d+),\s*Level\s+(\d+)(?:\.(\d+))?')
+_VERSION_TIGHT_RE = re.compile(r'Version(\d+),Release(\d+),Level(\d+)')
 DEFAULT_MAX_ROWS = 100000
 SESSIONS_SQL = 'SELECT S.*, CURRENT_TIMESTAMP AS SERVER_TIME FROM SESSIONS S'
 PROCESSES_SQL = 'SELECT P.*, CURRENT_TIMESTAMP AS SERVER_TIME FROM PROCESSES P'
@@ -538,6 +547,8 @@ class TaskReadError(Exception):
 def server_version(text):
     """'8.1.12' from any 'Version 8, Release 1, Level 12.000' in the text, or None."""
     match = VERSION_RE.search(text or '')
+    if match is None and text:      # a title the client wrapped inside a word: read it without blanks
+        match = _VERSION_TIGHT_RE.search(re.sub(r'\s+', '', text))
     return '%s.%s.%s' % match.group(1, 2, 3) if match else None
 
 
@@ -685,7 +696,7 @@ class TaskReader:
         try:
             if self.route_to is None:
                 result = self.run('QUERY STATUS', 'status', first=True)[None]
-                names = [row.get('Server Name') for row in result.rows if row.get('Server Name')]
+                names = [field(row, 'server_name') for row in result.rows if field(row, 'server_name')]
                 answered = {(names[0] if names else self.params.get('server') or 'default').upper(): result}
             else:
                 targets = [name.upper() for name in route_targets(self.route_to)]
@@ -702,7 +713,7 @@ class TaskReader:
     def _status(self, key, result):
         report = self.servers[key]
         report['version'] = server_version(getattr(result, 'text', '')) or _version_field(result.rows)
-        if report['version'] is None and not any(row.get('Server Name') for row in result.rows):
+        if report['version'] is None and not any(field(row, 'server_name') for row in result.rows):
             # an answer with neither: no server spoke (say, dsmadmc_path is /bin/true)
             self._fail(key, DsmadmcError('the answer to QUERY STATUS from %s names no server and no version: is %s '
                                          'the administrative client dsmadmc?' % (key, self.client.path), 'not_client',

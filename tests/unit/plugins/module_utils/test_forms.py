@@ -212,3 +212,25 @@ def test_a_prompt_without_newline_never_becomes_part_of_a_value():
 ])
 def test_list_values_wrapped_keep_exactly_their_blanks(text, expected):
     assert parse_list(text).rows == [{'Status': expected}]
+
+
+@pytest.mark.parametrize('title', [
+    'Storage Management Server for Linux/x86_64 - Version 8,\n Release 1, Level 21.000',
+    'Storage Management Server for\n Linux/x86_64 - Version 8,\n Release 1, Level 21.000',
+    'Storage Management Server for Linux/x86_64 -\n Version 8, Release 1, Level 21.000',
+    'Storage Management Server for Linux/x86_64 - Version 8, Rel\nease 1, Level 21.000',
+])
+def test_a_wrapped_version_title_is_no_data_and_still_gives_the_version(title):
+    text = title + '\n\n                      Server name: FHUB\n'
+    assert parse_list(text).rows == [{'Server name': 'FHUB'}]
+    assert model.server_version(text) == '8.1.21'
+    assert model.field(parse_list(text).rows[0], 'server_name') == 'FHUB'
+
+
+def test_a_console_narrower_than_the_labels_still_gives_each_value():
+    # each character on a line of its own; the blank between date and time on a line of its own
+    lines = ['         Server Restart Date/Time: 1'] + ['                                   ' + c for c in '0/26/2026']
+    lines += ['                                    '] + ['                                   ' + c for c in '14:05:50']
+    lines += ['                     Availability: E'] + ['                                   ' + c for c in 'nabled']
+    [row] = parse_list('\n'.join(lines) + '\n').rows
+    assert row == {'Server Restart Date/Time': '10/26/2026 14:05:50', 'Availability': 'Enabled'}

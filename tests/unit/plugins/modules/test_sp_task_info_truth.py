@@ -17,7 +17,7 @@ import textwrap
 import pytest
 
 from ansible.module_utils.common import warnings as ansible_warnings
-from compat import patch_module_args
+from ansible_collections.spectrum_protect.operations.tests.unit.compat import patch_module_args
 
 from ansible_collections.spectrum_protect.operations.plugins.modules import sp_task_info
 
