@@ -449,7 +449,7 @@ def summarize(tasks):
     Sessions that completed successfully are neither shown nor counted (unless unverified: they
     might have been Warning); a terminated job counts as Failed (it did not complete)."""
     counts = {'successful': 0, 'warning': 0, 'failed': 0, 'unknown': 0, 'unverified': 0,
-              'active': dict((t, 0) for t in TASK_TYPES)}
+              'active': dict((t, 0) for t in TASK_TYPES), 'unknown_tasks': []}
     for task in tasks:
         if not task.get('outcome_verified', True):
             counts['unverified'] += 1
@@ -460,6 +460,8 @@ def summarize(tasks):
                 counts['successful'] += 1
         elif task['outcome'] in ('warning', 'failed', 'unknown'):
             counts[task['outcome']] += 1
+            if task['outcome'] == 'unknown':
+                counts['unknown_tasks'].append({'server': task['server'], 'type': task['type'], 'id': task['id']})
         elif task['outcome'] == 'terminated':
             counts['failed'] += 1
     return counts

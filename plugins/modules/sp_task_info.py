@@ -257,8 +257,9 @@ tasks:
 summary:
   description:
     - The page's header counts over the returned tasks, and active counts per type.
-    - C(unknown) counts completed tasks whose outcome is unknown (never counted as successful);
-      C(unverified) counts tasks whose outcome could not be checked.
+    - C(unknown) counts completed tasks whose outcome is unknown (never counted as successful),
+      and C(unknown_tasks) lists them (C(server), C(type), C(id)); C(unverified) counts tasks whose
+      outcome could not be checked.
     - C(complete) is true only when every server was read in full (no failed or truncated query,
       no unknown or unverified outcome); false means the counts are a lower bound.
   returned: success
@@ -268,6 +269,7 @@ summary:
     warning: 2
     failed: 1
     unknown: 0
+    unknown_tasks: []
     unverified: 0
     complete: true
     active:

@@ -67,6 +67,7 @@ def test_job_outcomes_come_from_evidence_only(forms):
     unknown = sorted(key for key, outcome in expected_jobs(forms).items() if outcome == "unknown")
     assert unknown and all(jobs[key]["state"] == "Unknown" for key in unknown)
     assert result["summary"]["unknown"] == len(unknown)
+    assert sorted((t["server"], t["id"]) for t in result["summary"]["unknown_tasks"]) == unknown
     assert result["summary"]["complete"] is False
     # a server with no unknown outcome and every query answered is complete
     by_name = dict((server["name"], server) for server in result["servers"])

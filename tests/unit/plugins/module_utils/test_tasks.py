@@ -141,7 +141,7 @@ def test_summary_follows_the_page_rules():
              _task('session', False, 'successful'),            # not counted
              _task('session', False, 'warning'), _task('process', False, 'failed'),
              _task('job', False, 'terminated')]
-    assert model.summarize(tasks) == {'successful': 2, 'warning': 1, 'failed': 2, 'unknown': 0, 'unverified': 0,
+    assert model.summarize(tasks) == {'successful': 2, 'warning': 1, 'failed': 2, 'unknown': 0, 'unverified': 0, 'unknown_tasks': [],
                                       'active': {'session': 1, 'process': 1, 'job': 1}}
     assert [model.visible(t) for t in tasks].count(False) == 1
 

@@ -119,7 +119,7 @@ def test_reads_real_formats(fake, capfd):
     assert tasks[("session", 36700)]["state"] == "Failed"
     assert len(tasks) == 4          # the TAPE MOUNT row is an event of session 36700, not a task
     assert tasks[("job", 12)]["state"] == "Interrupted"
-    assert result["summary"] == {"successful": 0, "warning": 1, "failed": 1, "unknown": 0, "unverified": 0,
+    assert result["summary"] == {"successful": 0, "warning": 1, "failed": 1, "unknown": 0, "unverified": 0, "unknown_tasks": [],
                                  "complete": True, "active": {"session": 1, "process": 0, "job": 1}}
     assert result["servers"] == [{"name": "TSM8", "version": "8.1.21", "jobs_supported": True,
                                   "reachable": True, "read": True, "error": None, "errors": [],
