@@ -650,7 +650,7 @@ class Dsmadmc(object):
         rows, detail = [], None
         if kind == 'ok':
             try:
-                rows = parse_output(section['text'], mode, columns, checks).rows
+                rows = parse_output(section['text'], mode, columns, checks, section.get('entries')).rows
             except ParseError as exc:
                 kind, detail = 'garbled', str(exc)
         error = None

@@ -226,7 +226,17 @@ def _message_continues(message, line):
 
 # --- list mode ---------------------------------------------------------------------------------
 
-def parse_list(text):
+def _entries(text, entries):
+    """The scanned lines of a text: `entries` when a caller scanned them already (a routed
+    section), checked for control characters like a fresh strict scan; else _scan(text)."""
+    if entries is None:
+        return _scan(text)
+    if _CONTROL_RE.search(text.replace('\r', '')) is not None:
+        return _scan(text)      # raises ParseError on the garbled line
+    return entries
+
+
+def parse_list(text, entries=None):
     """Parse -displaymode=list output: records of right-aligned 'Label: value' lines.
 
     Records are separated by blank lines, messages, or a label repeating. A line indented past the
@@ -241,7 +251,7 @@ def parse_list(text):
     colon_col = value_col = None
     previous = None
     width = None
-    for lineno, kind, line, message in _scan(text):
+    for lineno, kind, line, message in _entries(text, entries):
         if kind == 'blank' and last_label is not None and line and len(line) > value_col:
             previous = line     # only the blank the value was broken at (a console narrower than the labels)
             continue
@@ -275,7 +285,7 @@ def parse_list(text):
 
 # --- comma / tab -------------------------------------------------------------------------------
 
-def parse_delimited(text, delimiter, columns=None):
+def parse_delimited(text, delimiter, columns=None, entries=None):
     """Parse -comma (CSV quoting, e.g. "2,096,671.99") or -tab output.
 
     Rows are lists of stripped strings, or dicts when column names are given (-dataonly=yes prints
@@ -284,7 +294,7 @@ def parse_delimited(text, delimiter, columns=None):
     rows = []
     messages = []
     width = len(columns) if columns else None
-    for lineno, kind, line, message in _scan(text):
+    for lineno, kind, line, message in _entries(text, entries):
         if kind == 'message':
             messages.append(message)
         if kind != 'data':
@@ -338,7 +348,7 @@ def _header_names(header_lines, columns):
     return result
 
 
-def parse_table(text):
+def parse_table(text, entries=None):
     """Parse the standard table: header lines, a row of dashes giving the column widths, rows.
 
     Rows are dicts keyed by the header text joined over the header lines ("Sess Number").
@@ -351,9 +361,9 @@ def parse_table(text):
     Needs the headers, so the client must run with -dataonly=no. The client prints a table too
     wide for its screen in list format; output without any dashes line is parsed as list.
     """
-    entries = _scan(text)
+    entries = _entries(text, entries)
     if not any(entry[1] == 'data' and _DASHES_RE.match(entry[2]) for entry in entries):
-        return parse_list(text)
+        return parse_list(text, entries)
     rows = []
     messages = []
     table = None          # {'columns', 'names', 'last': the table's last row}
@@ -395,7 +405,7 @@ def _table_rows(table, lines, rows):
             table['last'][names[index]] = (table['last'][names[index]] + glue + value).strip()
 
 
-def parse_output(text, mode, columns=None, checks=None):
+def parse_output(text, mode, columns=None, checks=None, entries=None):
     """Parse with the parser of an output mode: list, table, comma or tab.
 
     checks: {field: helper} (field = label, column name, or index for rows without columns);
@@ -404,11 +414,11 @@ def parse_output(text, mode, columns=None, checks=None):
     output even when the line keeps its shape. Rows are returned as printed.
     """
     if mode == 'list':
-        parsed = parse_list(text)
+        parsed = parse_list(text, entries)
     elif mode == 'table':
-        parsed = parse_table(text)
+        parsed = parse_table(text, entries)
     elif mode in ('comma', 'tab'):
-        parsed = parse_delimited(text, ',' if mode == 'comma' else '\t', columns)
+        parsed = parse_delimited(text, ',' if mode == 'comma' else '\t', columns, entries)
     else:
         raise ValueError('unknown output mode %r (one of %s)' % (mode, ', '.join(MODES)))
     for number, row in enumerate(parsed.rows, 1):
@@ -504,11 +514,10 @@ def split_routed(text, servers=None):
     for lineno, kind, line, message in entries:
         if current is not None:
             if message is not None and message['id'] == 'ANR1688I':
-                current['text'] = '\n'.join(body)
-                current['messages'] = parse_messages(current['text']) + current['messages']
+                _close_section(current, body)
                 current = None
             else:
-                body.append(line)
+                body.append((lineno, kind, line, message))
             continue
         if kind == 'blank':
             continue
@@ -541,9 +550,16 @@ def split_routed(text, servers=None):
             if section['status'] is None:
                 section['status'] = 'failed'
     if current is not None:   # cut off before ANR1688I: keep what came
-        current['text'] = '\n'.join(body)
-        current['messages'] = parse_messages(current['text']) + current['messages']
+        _close_section(current, body)
     return RoutedOutput(True, sections, summary, top)
+
+
+def _close_section(section, body):
+    """A section's text, its scanned lines (`entries`, so its parser need not scan them again)
+    and its messages."""
+    section['text'] = '\n'.join(entry[2] for entry in body)
+    section['entries'] = body
+    section['messages'] = [entry[3] for entry in body if entry[3] is not None] + section['messages']
 
 
 def _named_server(message, by_name):
