@@ -150,7 +150,7 @@ class Fleet(object):
         try:
             if self.routed:
                 results = self.client.run_routed(names, command, mode=mode, columns=columns, checks=checks,
-                                                  split_on_timeout=True)
+                                                 split_on_timeout=True)
             else:
                 results = [self.client.run(command, mode=mode, columns=columns, checks=checks)]
         except DsmadmcError as error:      # the call itself failed (the hub, or the one server)

@@ -100,7 +100,7 @@ def listed(fleet, server, what):
                 rows.append(row)
             row = {}
             continue
-        label, _, value = line.partition(":")
+        label, value = line.split(":", 1) if ":" in line else (line, "")
         row[label.strip()] = value.strip()
     if row:
         rows.append(row)

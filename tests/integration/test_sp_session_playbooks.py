@@ -6,8 +6,6 @@ session in Idle wait, one in Media wait ...), never by numbers typed in here.
 """
 import os
 
-import pytest
-
 from actions_support import (
     changing_commands, conn_vars, every_log, pick, play, run, session_ids, task)
 from conftest import make_fleet
