@@ -5,8 +5,7 @@ servers' activity logs. Jobs are picked from the fleet file by what they are (a 
 job with processes, a storage-rule job ...), never by numbers typed in here.
 """
 from actions_support import (
-    changing_commands, conn_vars, every_log, job_status, listed, pick, play, process_ids, run, task)
-from conftest import make_fleet
+    changing_commands, conn_vars, every_log, job_status, listed, make_fleet, pick, play, process_ids, run, task)
 from expected import jobs_supported
 
 

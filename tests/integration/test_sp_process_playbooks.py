@@ -7,8 +7,7 @@ waiting for a tape, a process of a retention job ...), never by numbers typed in
 import os
 
 from actions_support import (
-    changing_commands, conn_vars, every_log, job_status, pick, play, process_ids, run, task)
-from conftest import make_fleet
+    changing_commands, conn_vars, every_log, job_status, make_fleet, pick, play, process_ids, run, task)
 from expected import jobs_supported
 
 LIVE_FLEET = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fleets", "live_processes.yml")

@@ -7,8 +7,7 @@ session in Idle wait, one in Media wait ...), never by numbers typed in here.
 import os
 
 from actions_support import (
-    changing_commands, conn_vars, every_log, pick, play, run, session_ids, task)
-from conftest import make_fleet
+    changing_commands, conn_vars, every_log, make_fleet, pick, play, run, session_ids, task)
 from expected import jobs_supported as expected_jobs
 
 LIVE_FLEET = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fleets", "live_sessions.yml")

@@ -11,11 +11,7 @@ import textwrap
 
 import pytest
 
-try:
-    from compat import patch_module_args
-except ImportError:     # pragma: no cover - tests/unit/compat.py is the shared home of this import
-    from ansible.module_utils.testing import patch_module_args
-
+from ansible_collections.spectrum_protect.operations.tests.unit.compat import patch_module_args
 from ansible_collections.spectrum_protect.operations.plugins.modules import sp_job, sp_process, sp_session
 
 FAKE = textwrap.dedent('''\
