@@ -197,7 +197,8 @@ def init_home(fleet_path, home, reset=False, frozen=False):
 # ---------------------------------------------------------------- seeding
 
 def seed_server(home, server, position, now):
-    """Create one server's database and its seeded state (nothing if already seeded)."""
+    """Create one server's database and its seeded state (nothing if already seeded; the schema
+    of a database seeded by an older spemu gets the tables and columns it lacks)."""
     with contextlib.closing(store.create_server_db(home, server["name"])) as conn, store.transaction(conn):
         if conn.execute("SELECT COUNT(*) FROM SERVER_INFO").fetchone()[0]:
             return False

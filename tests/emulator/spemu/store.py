@@ -265,6 +265,11 @@ def create_schema(conn):
             defs.append("%s %s%s" % (col, sqltype, pk))
         defs += PRIVATE_COLUMNS.get(table, [])
         conn.execute("CREATE TABLE IF NOT EXISTS %s(%s)" % (table, ", ".join(defs)))
+        # a database seeded by an older spemu: add the private columns it lacks
+        have = {row[1] for row in conn.execute("PRAGMA table_info(%s)" % table)}
+        for column in PRIVATE_COLUMNS.get(table, []):
+            if column.split()[0] not in have:
+                conn.execute("ALTER TABLE %s ADD COLUMN %s" % (table, column))
     for ddl in PRIVATE_TABLES:
         conn.execute(ddl)
     conn.execute("CREATE INDEX IF NOT EXISTS ACTLOG_TIME ON ACTLOG(DATE_TIME)")

@@ -71,6 +71,22 @@ def test_init_twice_keeps_state_and_reset_starts_over(tmp_path, fleet_file):
         assert conn.execute("SELECT STATE FROM SESSIONS WHERE SESSION_ID=5").fetchone()[0] == "IdleW"
 
 
+def test_init_again_upgrades_a_home_seeded_by_an_older_spemu(tmp_path, fleet_file):
+    home = str(tmp_path / "home")
+    store.freeze_clock(home)
+    fleet.init_home(fleet_file, home)
+    with contextlib.closing(store.open_server(home, "HUBX")) as conn:   # the schema before issue 12
+        conn.execute("DROP TABLE EMU_SETTINGS")
+        conn.execute("DROP TABLE EMU_RETSETS")
+        for table, column in (("REQUESTS", "EMU_LIBRARY"), ("REQUESTS", "EMU_MOUNTING_UNTIL"), ("JOBS", "EMU_RETSET")):
+            conn.execute("ALTER TABLE %s DROP COLUMN %s" % (table, column))
+    assert spemu("init", "--fleet", fleet_file, "--home", home).returncode == 0
+    with contextlib.closing(store.open_server(home, "HUBX")) as conn:
+        assert {"EMU_LIBRARY", "EMU_MOUNTING_UNTIL"} <= {row[1] for row in conn.execute("PRAGMA table_info(REQUESTS)")}
+        assert conn.execute("SELECT STATE FROM SESSIONS WHERE SESSION_ID=5").fetchone()[0] == "IdleW"
+        assert conn.execute("SELECT COUNT(*) FROM EMU_RETSETS").fetchone()[0] == 0
+
+
 def test_init_frozen_stops_the_clock_at_the_seeding_instant(tmp_path):
     path = tmp_path / "fleet.yml"
     path.write_text(yaml.safe_dump({"servers": [server("HUBX", role="hub", processes=[
