@@ -76,6 +76,17 @@ options:
         is stopped (its whole process group is killed) and reported as a timeout.
     type: int
     default: 300
+  total_timeout:
+    description:
+      - How many seconds the whole module run may spend in C(dsmadmc) calls, from 1 to 345600.
+        No call starts once it is spent, and a call running then is stopped; what could not be read
+        is reported as a timeout.
+      - Default four times O(timeout).
+      - "With command routing a call that times out is sent again to each target on its own, all
+        at once, and later calls go to each target on its own straight away; a target that timed out
+        is not asked again. So a run takes at most O(total_timeout), plus a few seconds to end
+        the clients."
+    type: int
 notes:
   - The modules run C(dsmadmc) on the managed node (often C(localhost) or an execution environment)
     without a shell, with C(LC_ALL=C), C(-dataonly=yes) and C(-noconfirm).

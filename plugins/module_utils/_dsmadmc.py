@@ -27,6 +27,7 @@ import signal
 import stat
 import subprocess
 import threading
+import time
 from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
 
@@ -43,6 +44,7 @@ from ansible_collections.spectrum_protect.operations.plugins.module_utils._parse
 
 DEFAULT_TIMEOUT = 300
 MAX_TIMEOUT = 86400          # one day: a longer single dsmadmc call is a mistake
+TOTAL_TIMEOUT_CALLS = 4      # total_timeout defaults to this many times timeout
 PASSWORD_TRANSPORTS = ('stdin', 'argv')
 MAX_PARALLEL_CALLS = 8       # dsmadmc processes at once when routed targets are asked one by one
 MASK = '********'
@@ -123,6 +125,7 @@ def connection_argument_spec():
         dsmadmc_path=dict(type='str', default='dsmadmc', fallback=(env_fallback, ['SP_DSMADMC'])),
         optfile=dict(type='path'),
         timeout=dict(type='int', default=DEFAULT_TIMEOUT),
+        total_timeout=dict(type='int'),
         password_transport=dict(type='str', default='stdin', choices=list(PASSWORD_TRANSPORTS), no_log=False,
                                 fallback=(env_fallback, ['SP_PASSWORD_TRANSPORT'])),
     )
@@ -441,7 +444,7 @@ class Dsmadmc(object):
     """
 
     def __init__(self, path='dsmadmc', server=None, admin_id=None, password=None, credentials_file=None,
-                 optfile=None, timeout=DEFAULT_TIMEOUT, password_transport='stdin'):
+                 optfile=None, timeout=DEFAULT_TIMEOUT, password_transport='stdin', total_timeout=None):
         if server:
             server_name_arg(server)
         if admin_id is not None and (not admin_id or _CONTROL_RE.search(admin_id) or ' ' in admin_id):
@@ -452,6 +455,12 @@ class Dsmadmc(object):
             raise ValueError('password and credentials_file are mutually exclusive')
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= MAX_TIMEOUT:
             raise ValueError('timeout: %r is not a number of seconds from 1 to %d' % (timeout, MAX_TIMEOUT))
+        if total_timeout is None:
+            total_timeout = TOTAL_TIMEOUT_CALLS * timeout
+        if isinstance(total_timeout, bool) or not isinstance(total_timeout, (int, float)) or \
+                not 0 < total_timeout <= TOTAL_TIMEOUT_CALLS * MAX_TIMEOUT:
+            raise ValueError('total_timeout: %r is not a number of seconds from 1 to %d'
+                             % (total_timeout, TOTAL_TIMEOUT_CALLS * MAX_TIMEOUT))
         if password_transport not in PASSWORD_TRANSPORTS:
             raise ValueError('password_transport: %r is not one of %s' % (password_transport, ', '.join(PASSWORD_TRANSPORTS)))
         self.path = path
@@ -461,6 +470,9 @@ class Dsmadmc(object):
         self.credentials_file = credentials_file or None
         self.optfile = optfile or None
         self.timeout = timeout
+        self.total_timeout = total_timeout
+        self.deadline = time.monotonic() + total_timeout     # no call starts, or runs, past it
+        self.per_target = set()     # routing lists whose routed call timed out: asked per target since
         self.password_transport = password_transport
 
     @classmethod
@@ -478,6 +490,7 @@ class Dsmadmc(object):
             return cls(path=path, server=params.get('server'), admin_id=params.get('admin_id'),
                        password=params.get('password'), credentials_file=params.get('credentials_file'),
                        optfile=params.get('optfile'), password_transport=params.get('password_transport') or 'stdin',
+                       total_timeout=params.get('total_timeout'),
                        timeout=DEFAULT_TIMEOUT if params.get('timeout') is None else params['timeout'])
         except ValueError as exc:
             module.fail_json(msg=str(exc))
@@ -527,6 +540,11 @@ class Dsmadmc(object):
         if self.password is not None and self.password_transport == 'stdin':
             stdin = (self.password + '\n').encode('utf-8')
         guard_children()
+        budget = min(self.timeout, self.deadline - time.monotonic())
+        if budget <= 0:
+            raise self._error('timeout', command, _Run(argv, None, '', '', True), [],
+                              detail='the module ran out of total_timeout (%s seconds); nothing more is sent'
+                              % self.total_timeout)
         try:
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.environment(),
@@ -538,7 +556,7 @@ class Dsmadmc(object):
         timed_out = False
         try:
             try:
-                out, err = proc.communicate(stdin, timeout=self.timeout)
+                out, err = proc.communicate(stdin, timeout=budget)
             except subprocess.TimeoutExpired:
                 timed_out = True
                 _kill_group(proc.pid)
@@ -589,16 +607,21 @@ class Dsmadmc(object):
 
         split_on_timeout (read-only commands only: the command is sent again): when the routed
         call times out, one hanging target may be holding up the answer of all. Each target is
-        then asked on its own, all at once, so only the hanging one ends as a timeout. When every
-        target times out (the hub itself hangs) the first timeout is raised.
+        then asked on its own, all at once, so only the hanging one ends as a timeout, and later
+        calls to the same targets go to each at once straight away (no second wait for the whole
+        list). When every target times out (the hub itself hangs) the first timeout is raised.
         """
         targets = route_targets(servers)
-        try:
-            return self._routed(targets, command, mode, columns, checks)
-        except DsmadmcError as error:
-            if not (split_on_timeout and error.kind == 'timeout' and len(targets) > 1):
-                raise
-            timeout = error
+        key = frozenset(name.upper() for name in targets)
+        timeout = None
+        if not (split_on_timeout and key in self.per_target):
+            try:
+                return self._routed(targets, command, mode, columns, checks)
+            except DsmadmcError as error:
+                if not (split_on_timeout and error.kind == 'timeout' and len(targets) > 1):
+                    raise
+                timeout = error
+                self.per_target.add(key)    # the next read of these targets is not tried at once again
         results = []
         for name, outcome in zip(targets, self._each_target(targets, command, mode, columns, checks)):
             if isinstance(outcome, DsmadmcError):
@@ -607,7 +630,7 @@ class Dsmadmc(object):
             else:
                 results += outcome
         if all(result.kind == 'timeout' for result in results):
-            raise timeout
+            raise timeout or results[0].error
         return results
 
     def _each_target(self, targets, command, mode, columns, checks):

@@ -58,7 +58,8 @@ options:
         the others' tasks still come back; the module fails only when no server could be read.
       - A routed call that runs out of O(timeout) (a target that hangs holds up the hub's answer)
         is sent again to each target on its own, all at once, so only the hanging target is
-        reported with a timeout. The read can then take up to twice O(timeout).
+        reported with a timeout; later queries go to each target on its own, and a target that
+        timed out is not asked again. The whole read stays within O(total_timeout).
     type: list
     elements: str
   ids:

@@ -78,3 +78,56 @@ def test_ctrl_c_of_the_playbook_leaves_no_client(hanging):
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     assert wait_for(lambda: not clients(hanging), 15), "dsmadmc left running after Ctrl-C: %s" % clients(hanging)
+
+
+def test_slow_spokes_cannot_stretch_the_run_past_total_timeout(tmp_path_factory):
+    """Two spokes that answer after 8 s, timeout 3: each slow spoke is reported with its timeout,
+    the hub and the other spoke are read, and the whole run stays within total_timeout (default
+    4 x timeout = 12 s) with few calls: routing is not retried all at once after it timed out."""
+    fleet = make_fleet(tmp_path_factory)
+    fleet.spemu("fault", "SPOKE1", "slow=8")
+    fleet.spemu("fault", "SPOKE2", "slow=8")
+    started = time.time()
+    result = fleet.playbook("""
+    - name: read the fleet with two slow spokes
+      spectrum_protect.operations.sp_task_info:
+        server: HUB1
+        route_to: [HUB1, SPOKE1, SPOKE2, SPOKE3]
+        admin_id: ADMIN
+        password: passw0rd
+        timeout: 3
+      register: r_fleet
+    """)["r_fleet"]
+    elapsed = time.time() - started
+    assert not result.get("failed"), result
+    by_name = dict((server["name"], server) for server in result["servers"])
+    assert [by_name[name]["errors"][0]["kind"] for name in ("SPOKE1", "SPOKE2")] == ["timeout", "timeout"]
+    assert by_name["HUB1"]["read"] and by_name["SPOKE3"]["read"]
+    assert result["summary"]["complete"] is False
+    # the ansible-playbook run itself adds a few seconds of its own
+    assert elapsed < 12 + 15, elapsed
+    assert len(result["commands"]) <= 14, result["commands"]
+    later = [c for c in result["commands"][1:] if "SPOKE1" in c]
+    assert len(later) == 1, result["commands"]     # after its timeout, SPOKE1 was not asked again
+
+
+def test_total_timeout_stops_the_run_and_says_what_was_not_read(tmp_path_factory):
+    fleet = make_fleet(tmp_path_factory)
+    fleet.spemu("fault", "HUB1", "slow=2")
+    result = fleet.playbook("""
+    - name: read with a budget for two calls only
+      spectrum_protect.operations.sp_task_info:
+        server: HUB1
+        admin_id: ADMIN
+        password: passw0rd
+        timeout: 10
+        total_timeout: 5
+      register: r_fleet
+    """)["r_fleet"]
+    # QUERY STATUS and the sessions read fit in 5 s, nothing after them does: the one server was
+    # not read in full, so the module fails (a partial read of the only server is no answer)
+    assert result["failed"] is True, result
+    [server] = result["servers"]
+    assert server["read"] is False
+    assert any("total_timeout" in entry["msg"] for entry in server["errors"]), server["errors"]
+    assert len(result["commands"]) <= 4, result["commands"]
