@@ -1,6 +1,6 @@
 # spectrum_protect.operations: one command for every job.
-#   make test    lint, sanity, unit, integration and molecule tests (what CI runs)
-#   make demo    start the emulated demo fleet and show what runs on it
+#   make test    lint, sanity, unit, integration, browser and molecule tests (what CI runs)
+#   make demo    start the emulated demo fleet, show what runs on it, write its task report
 #   make bench   parser and fleet-report benchmarks
 # Everything is installed from the package registries into .venv; nothing goes to $HOME.
 
@@ -33,11 +33,11 @@ export ANSIBLE_LOCAL_TEMP := $(BUILD)/ansible-tmp
 export ANSIBLE_HOME := $(BUILD)/ansible-home
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help venv collection lint sanity unit integration molecule test compat demo bench changelog clean
+.PHONY: help venv collection lint sanity unit integration browser molecule test compat demo bench changelog clean
 
 help:
 	@echo "make demo   start the emulated fleet and show its tasks"
-	@echo "make test   everything CI runs: lint, sanity, unit, integration, molecule"
+	@echo "make test   everything CI runs: lint, sanity, unit, integration, browser, molecule"
 	@echo "make bench  benchmarks"
 	@echo "make compat unit and integration tests on every ansible-core release the collection claims"
 
@@ -80,12 +80,17 @@ unit: collection
 integration: collection
 	$(BIN)/pytest -q -n $(JOBS) tests/integration
 
+# The HTML task report in Debian's Chromium (Playwright pointed at /usr/bin/chromium; .ci/run
+# installs it). Fails, never skips, when Chromium is missing. Screenshots: tests/output/.
+browser: collection
+	$(BIN)/pytest -q -n $(JOBS) tests/browser
+
 molecule: collection
 	@if ls extensions/molecule/*/molecule.yml >/dev/null 2>&1; then \
 		cd extensions && $(BIN)/molecule test --all; \
 	else echo "molecule: no role scenarios yet"; fi
 
-test: lint sanity unit integration molecule
+test: lint sanity unit integration browser molecule
 
 # Every ansible-core minor release meta/runtime.yml claims (requires_ansible), each in its own venv
 # under build/compat, installed from PyPI on Python 3.11 (the Python every one of them supports),
@@ -94,7 +99,7 @@ COMPAT_CORES  ?= 2.15 2.16 2.17 2.18 2.19
 COMPAT        := $(BUILD)/compat
 COMPAT_PYTHON ?= $(shell for p in python3.11 python3; do \
 	if $$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' >/dev/null 2>&1; then command -v $$p; break; fi; done)
-COMPAT_PINS   := $(shell grep -E '^(pytest|pytest-xdist|PyYAML|Jinja2|ansible-runner|ansible-builder)==' requirements-dev.txt)
+COMPAT_PINS   := $(shell grep -E '^(pytest|pytest-xdist|PyYAML|Jinja2|jsonschema|ansible-runner|ansible-builder)==' requirements-dev.txt)
 
 compat: collection
 	@test -n "$(COMPAT_PYTHON)" || { echo "make compat needs Python 3.11 (COMPAT_PYTHON=/path/to/python3.11)" >&2; exit 1; }
@@ -118,7 +123,8 @@ demo: collection
 	SPEMU_HOME=$(DEMO_HOME) $(BIN)/spemu status --home $(DEMO_HOME)
 	DSM_DIR=$(DEMO_HOME) DSM_CONFIG=$(DEMO_HOME)/dsm.opt PATH=$(DEMO_HOME)/bin:$(PATH) \
 		SP_ADMIN_ID=ADMIN SP_ADMIN_PASSWORD=passw0rd ANSIBLE_PYTHON_INTERPRETER=$(BIN)/python \
-		$(BIN)/ansible-playbook -i localhost, -c local playbooks/demo.yml
+		$(BIN)/ansible-playbook -i localhost, -c local playbooks/demo.yml -e task_report_dest=$(DEMO_HOME)/report
+	@echo "Task report of the demo fleet: file://$(DEMO_HOME)/report/task-report.html (and .json, .csv, .md)"
 
 bench: collection
 	$(BIN)/python tests/bench/run.py

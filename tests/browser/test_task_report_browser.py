@@ -1,4 +1,4 @@
-"""The HTML task report in a real browser: Debian's Chromium, driven headless by Playwright.
+"""The HTML task report in a real browser: Debian's Chromium, driven headless by Playwright (make browser).
 
 No browser is downloaded (never `playwright install`): Playwright is pointed at /usr/bin/chromium,
 which .ci/run installs with apt-get when it is missing. Without it these tests FAIL and say why.
@@ -10,18 +10,31 @@ which .ci/run installs with apt-get when it is missing. Without it these tests F
 2. 100,000 tasks: rendered in Python and loaded, still responsive (only the rows in view are in the
    document). The times are written to tests/output/task-report-timings.json.
 """
+import importlib.util
 import json
 import os
 import shutil
+import sys
 import time
 
 import pytest
 
-from conftest import ROOT
-import task_report_synth
-from test_task_report import hub_of, run_report
-
 from ansible_collections.spectrum_protect.operations.plugins.plugin_utils import _report
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+INTEGRATION = os.path.join(ROOT, 'tests', 'integration')
+sys.path.insert(0, INTEGRATION)
+import task_report_synth  # noqa: E402  (tests/integration)
+from task_report_run import hub_of, run_report  # noqa: E402
+
+
+def _harness():
+    """The integration harness (emulated fleets), loaded under a name of its own: a conftest.py
+    of another folder is not importable as `conftest` from here."""
+    spec = importlib.util.spec_from_file_location('sp_integration_harness', os.path.join(INTEGRATION, 'conftest.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 CHROMIUM = os.environ.get('SP_TEST_CHROMIUM', '/usr/bin/chromium')
 ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -150,8 +163,7 @@ def _screenshot(page, name):
 @pytest.fixture(scope='module')
 def demo_report(tmp_path_factory):
     """The demo fleet with a spoke down, reported by the role through the hub."""
-    from conftest import make_fleet
-    fleet = make_fleet(tmp_path_factory)
+    fleet = _harness().make_fleet(tmp_path_factory)
     spoke = next(s['name'] for s in fleet.spec['servers'] if s.get('role') != 'hub')
     fleet.spemu('fault', spoke, 'down')
     run = run_report(fleet, 'browser', extra={'task_report_timeline_windows': [
