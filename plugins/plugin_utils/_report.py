@@ -23,6 +23,7 @@ import io
 import json
 import os
 import re
+import time
 
 SCHEMA_VERSION = '1.0'
 FORMATS = ('html', 'json', 'csv', 'markdown')
@@ -987,15 +988,16 @@ def render(model, fmt, options=None):
     return RENDERERS[fmt](model, options or {})
 
 
-def write(model, dest, basename, formats, options=None, mode=None):
+def write(model, dest, basename, formats, options=None, mode=None, timings=None):
     """Write every format into ``dest`` (created when missing), each file atomically.
 
-    Returns {format: path}."""
+    Returns {format: path}; ``timings``, a dict, gets the seconds each format took."""
     if not basename or os.path.basename(basename) != basename or basename in ('.', '..'):
         raise ReportError('basename must be a file name without a folder, got %r' % (basename,))
     os.makedirs(dest, exist_ok=True)
     paths = {}
     for fmt in formats:
+        started = time.time()
         text = render(model, fmt, options)
         path = os.path.join(dest, '%s.%s' % (basename, EXTENSIONS[fmt]))
         temp = '%s.tmp%d' % (path, os.getpid())
@@ -1010,4 +1012,6 @@ def write(model, dest, basename, formats, options=None, mode=None):
             if os.path.exists(temp):
                 os.unlink(temp)
         paths[fmt] = path
+        if timings is not None:
+            timings[fmt] = round(time.time() - started, 3)
     return paths
