@@ -4,7 +4,9 @@ import contextlib
 import datetime
 import sys
 
-from . import engine, fleet, msgids, store
+import yaml
+
+from . import engine, fleet, generate, msgids, store
 
 
 def _home(args):
@@ -17,6 +19,21 @@ def cmd_init(args):
     for name, fresh in seeded.items():
         print("# %s: %s" % (name, "seeded" if fresh else "kept (existing state)"), file=sys.stderr)
     print("\n".join(fleet.export_lines(home)))
+    return 0
+
+
+def cmd_expand(args):
+    """The explicit servers of a fleet file (generated ones with every task listed), as YAML:
+    a fleet file of its own, and what a test counts its expectations from."""
+    servers = fleet.load(args.fleet)["servers"]
+    wanted = {name.upper() for name in args.server or []}
+    unknown = wanted - {server["name"] for server in servers}
+    if unknown:
+        print("spemu: no server %s in %s" % (", ".join(sorted(unknown)), args.fleet), file=sys.stderr)
+        return 2
+    out = [generate.expand_server(server) if server.get("generate") else server
+           for server in servers if not wanted or server["name"] in wanted]
+    yaml.safe_dump({"servers": out}, sys.stdout, sort_keys=False, width=1000)
     return 0
 
 
@@ -134,6 +151,10 @@ def build_parser():
     init.add_argument("--frozen", action="store_true",
                       help="freeze the clock at the instant the seeds are placed from (for tests)")
     init.set_defaults(func=cmd_init)
+    expand = sub.add_parser("expand", help="print the servers of a fleet file with every generated task listed")
+    expand.add_argument("--fleet", default=fleet.DEMO_FLEET)
+    expand.add_argument("--server", action="append", help="only this server (repeatable)")
+    expand.set_defaults(func=cmd_expand)
     adv = sub.add_parser("advance", help="move the emulated clock forward (30, 90s, 15m, 2h, 1d)")
     adv.add_argument("seconds")
     adv.set_defaults(func=cmd_advance)
@@ -147,7 +168,7 @@ def build_parser():
     status = sub.add_parser("status", help="sessions, processes and jobs per server")
     status.set_defaults(func=cmd_status)
     for name, command in sub.choices.items():
-        if name != "init":
+        if name not in ("init", "expand"):
             command.add_argument("--home", help="home directory (default: $SPEMU_HOME)")
     return parser
 

@@ -9,6 +9,7 @@ behaviour with its source.
 import dataclasses
 import getpass
 import io
+import json
 import os
 import re
 import sys
@@ -341,6 +342,7 @@ class Session:
         self.info = engine.server_info(self.conn)
         self.formats = formats.for_server(self.conn, self.switches.fmt)
         self.session_id = None
+        self.signons = self.commands = 0
         self.admin, self.privileges = None, set()
 
     def authenticate(self, admin, password, faults):
@@ -357,14 +359,29 @@ class Session:
             ("ANR2017I Administrator %s issued command:%%" % self.admin,)).fetchone()
         return row[0] or store.fmt_ts(now)
 
-    def start(self, command_masked):
-        """Open the Admin session and log the command (ANR2017I); returns the last access."""
+    def open(self):
+        """Sign on: the administrator's Admin session, kept for every command this client sends
+        [DECIDED: one session per client process, however many commands]. Returns (now, the
+        last access before it) for the banner."""
         now = store.now(self.home)
         last = self.last_access(now)
         comm = "SSL" if (self.info["VERSION"], self.info["RELEASE"], self.info["LEVEL"]) >= (8, 1, 2) else "Tcp/Ip"
         self.session_id = engine.admin_session(self.conn, now, self.admin, "Linux x86-64", comm)
-        engine.log_command(self.conn, now, self.admin, self.session_id, command_masked)
+        self.signons += 1
+        self.commands = 0
         return now, last
+
+    def start(self, command_masked):
+        """Log a command (ANR2017I) in the Admin session (opened first if needed); what became
+        due since the previous command of this client happens first."""
+        if self.session_id is None:
+            self.open()
+        now = store.now(self.home)
+        if self.commands:
+            engine.run_until(self.conn, now)
+        self.commands += 1
+        engine.log_command(self.conn, now, self.admin, self.session_id, command_masked)
+        return now
 
     def run(self, command, confirm):
         ctx = commands.Context(self.home, self.name, self.conn, self.admin, self.privileges,
@@ -409,7 +426,7 @@ class Session:
         return msgids.translate(line, engine.msgid_mode(self.conn))
 
     def finish(self):
-        """The command is done: its Admin session ends."""
+        """The client is done: its Admin session ends."""
         number, self.session_id = self.session_id, None
         if number is not None:
             engine.end_admin_session(self.conn, store.now(self.home), number)
@@ -556,8 +573,9 @@ def find_home(env):
     return None
 
 
-def _session_main(settings, env, stdin, out, switches, stderr):
+def _session_main(settings, env, stdin, out, switches, stderr, calls):
     name, _stanza = select_server(settings, env)
+    calls.server = name
     home = find_home(env)
     if home is None or name not in store.server_names(home):
         raise Failure(RC_TCP, tcp_failure())
@@ -571,29 +589,155 @@ def _session_main(settings, env, stdin, out, switches, stderr):
             raise Failure(RC_TCP, tcp_failure())
         if not session.authenticate(admin, password, faults):
             raise Failure(RC_AUTH, auth_failure())
+        now, last = session.open()
+        if not settings.dataonly:
+            out.text(session_banner(session.info, now, last, session.formats))
         texts = [settings.command] if settings.command else _stdin_commands(stdin)
         highest = 0
-        for index, text in enumerate(texts):
-            now, last = session.start(mask(text, password))
-            if index == 0 and not settings.dataonly:
-                out.text(session_banner(session.info, now, last, session.formats))
-            try:
-                highest = max(highest, _run_command(session, settings, text, password, stdin, out))
-            finally:
-                session.finish()
+        for text in _expand_macros(texts, calls):
+            if isinstance(text, MacroError):
+                highest = max(highest, _client_error(session, text, out, calls))
+                continue
+            session.start(mask(text, password))
+            rc = _run_command(session, settings, text, password, stdin, out)
+            calls.command(mask(text, password), rc)
+            highest = max(highest, rc)
         return highest
     finally:
+        calls.signons += session.signons
         session.close()
 
 
 def _stdin_commands(stdin):
-    """[DECIDED] no command on the command line: one command per input line, until EOF or QUIT."""
+    """[DECIDED] no command on the command line: one command per input line (after the user id
+    and password when they are read from there), until EOF or QUIT."""
     while True:
         line = stdin.stream.readline()
         if not line or line.strip().upper() == "QUIT":
             return
         if line.strip():
             yield line.strip()
+
+
+# ---------------------------------------------------------------- macros
+
+MACRO_DEPTH = 10     # docs: macros call macros up to ten levels deep
+# [DECIDED] id and text (no source quotes the real client's); return code 4
+MACRO_UNREADABLE = "ANS8005E Macro file '%s' could not be opened."
+MACRO_TOO_DEEP = "ANS8006E Macro file '%s' is nested more than %d levels deep."
+
+
+class MacroError:
+    """A MACRO the client could not run: its message and return code, in place of its commands."""
+
+    def __init__(self, text, rc=commands.RC_ERROR):
+        self.text = text
+        self.rc = rc
+
+
+def _macro_words(text):
+    """'MACRO file v1 v2' -> (file, [v1, v2]) when the command is the client's MACRO command
+    (MAcro, any case), else None. Values may be quoted."""
+    words = text.split(None, 1)
+    if not words or not commands.keyword(words[0], "MAcro"):
+        return None
+    try:
+        rest = commands.split_words(words[1]) if len(words) > 1 else []
+    except (commands.QuoteError, commands.CommandError):
+        rest = (words[1].split() if len(words) > 1 else [])
+    if not rest:
+        return None
+    return rest[0], rest[1:]
+
+
+def macro_commands(text, values=()):
+    """The commands of a macro file (docs "Administrative client macros"): blank lines are
+    skipped; /* ... */ comments are dropped (they may span lines); a line ending in '-' or '+'
+    continues on the next line (the character is dropped and the next line's leading blanks
+    with it [DECIDED: both alike]), and a blank line ends a continued command; %1, %2 ... are
+    replaced by the values given after the file name (a missing one by nothing [DECIDED])."""
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    out, pending = [], None
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        if not line.strip():
+            if pending is not None:
+                out.append(pending)
+                pending = None
+            continue
+        piece = line if pending is None else line.lstrip()
+        joined = piece if pending is None else pending + piece
+        if joined.endswith(("-", "+")):
+            pending = joined[:-1]
+            continue
+        pending = None
+        out.append(joined)
+    if pending is not None:
+        out.append(pending)
+
+    def substitute(match):
+        index = int(match.group(1)) - 1
+        return values[index] if 0 <= index < len(values) else ""
+    return [re.sub(r"%(\d+)", substitute, command).strip() for command in out if command.strip()]
+
+
+def _expand_macros(texts, calls, depth=0):
+    """The commands to send: each text, or for a MACRO command the commands of its file
+    (nested macros up to MACRO_DEPTH levels); a macro that cannot be read is a MacroError."""
+    for text in texts:
+        macro = _macro_words(text)
+        if macro is None:
+            yield text
+            continue
+        path, values = macro
+        if depth >= MACRO_DEPTH:
+            yield MacroError(MACRO_TOO_DEEP % (path, MACRO_DEPTH))
+            continue
+        try:
+            with open(path, encoding="utf-8") as handle:
+                body = handle.read()
+        except OSError:
+            yield MacroError(MACRO_UNREADABLE % path)
+            continue
+        calls.macros += 1
+        yield from _expand_macros(macro_commands(body, values), calls, depth + 1)
+
+
+def _client_error(session, error, out, calls):
+    """A MACRO that could not run: its message, and ANS8001I (it counts for the exit status)."""
+    out.text([session.translate(error.text), "ANS8001I Return code %d." % error.rc])
+    calls.command(None, error.rc)
+    return error.rc
+
+
+# ---------------------------------------------------------------- call log
+
+class CallLog:
+    """What one client process did, appended as one JSON line to $SPEMU_CALL_LOG when it is set
+    (benchmarks count processes, sign-ons and commands with it): pid, server, argv (password
+    masked), commands (masked), their return codes, sign-ons, macros, exit status, start, end."""
+
+    def __init__(self, env, argv):
+        self.path = env.get("SPEMU_CALL_LOG")
+        self.argv = ["-%s=%s" % (arg[1:].split("=", 1)[0], MASK) if re.match(r"(?i)-pa[a-z]*=", arg) else arg
+                     for arg in argv]
+        self.server = None
+        self.commands, self.rcs = [], []
+        self.signons = self.macros = 0
+        self.started = time.time()
+
+    def command(self, text, rc):
+        self.commands.append(text)
+        self.rcs.append(rc)
+
+    def write(self, status):
+        if not self.path:
+            return
+        record = {"pid": os.getpid(), "server": self.server, "argv": self.argv, "commands": self.commands, "rcs": self.rcs,
+                  "signons": self.signons, "macros": self.macros, "exit": status,
+                  "start": self.started, "end": time.time()}
+        with open(self.path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
 
 
 def main(argv=None, stdin=None, stdout=None, env=None, stderr=None):
@@ -604,6 +748,8 @@ def main(argv=None, stdin=None, stdout=None, env=None, stderr=None):
     stdin = Input(stdin or sys.stdin)
     settings = None
     previous_msgids = msgids.override()
+    calls = CallLog(env, argv)
+    rc = 0
     try:
         try:
             msgids.set_override(msgids.from_env(env))
@@ -615,7 +761,7 @@ def main(argv=None, stdin=None, stdout=None, env=None, stderr=None):
         if settings.get("OUTfile"):
             out = Output(open(settings.get("OUTfile"), "w", encoding="utf-8"),  # pylint: disable=consider-using-with
                          switches.console)
-        rc = _session_main(settings, env, stdin, out, switches, stderr)
+        rc = _session_main(settings, env, stdin, out, switches, stderr, calls)
         if not settings.dataonly:
             out.text(["ANS8002I Highest return code was %d." % rc])
     except Failure as failure:
@@ -626,6 +772,7 @@ def main(argv=None, stdin=None, stdout=None, env=None, stderr=None):
         msgids.set_override(previous_msgids)
         if out.stream not in (sys.stdout, stdout):
             out.stream.close()
+        calls.write(exit_status(rc))
     return exit_status(rc)
 
 

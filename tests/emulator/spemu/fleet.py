@@ -3,6 +3,7 @@
 Times in a fleet file are relative to the moment of `spemu init`: "-2h", "-30m", "+10m",
 "-1d", "now"; durations are "30s", "5m", "2h", "1d" (or a number of seconds).
 """
+import concurrent.futures
 import contextlib
 import datetime
 import json
@@ -13,11 +14,13 @@ import sys
 
 import yaml
 
-from . import engine, formats, msgids, store
+from . import engine, formats, generate, msgids, store
 
 FLEETS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fleets")
 DEMO_FLEET = os.path.join(FLEETS_DIR, "demo.yml")
 FIRST_PORT = 1500
+PARALLEL_TASKS = 20000      # a generated fleet of this many tasks or more is seeded in parallel
+MAX_SEED_WORKERS = 4
 OUTCOMES = ("successful", "warning", "failed")
 JOB_OUTCOMES = OUTCOMES + ("unknown",)     # a finished job: what its evidence shows
 EVIDENCE = ("successful", "warning", "failed", "none")
@@ -36,11 +39,13 @@ class FleetError(ValueError):
 # ---------------------------------------------------------------- loading
 
 def load(path):
-    """Read a fleet file; returns the dict with `defaults` merged into every server."""
+    """Read a fleet file; returns the dict with `defaults` merged into every server. The servers
+    of a `generate:` section follow the listed ones, each without its tasks (a `generate` key:
+    they are made when it is seeded, see spemu/generate.py)."""
     with open(path, encoding="utf-8") as handle:
         data = yaml.safe_load(handle) or {}
     servers = data.get("servers") or []
-    if not servers:
+    if not servers and not data.get("generate"):
         raise FleetError("%s: no servers" % path)
     defaults = data.get("defaults") or {}
     merged = []
@@ -50,6 +55,11 @@ def load(path):
         server["admins"] = list(defaults.get("admins") or []) + list(spec.get("admins") or [])
         server["name"] = str(server["name"]).upper()
         merged.append(server)
+    if data.get("generate") is not None:
+        try:
+            merged += generate.stubs(data["generate"], defaults, taken={server["name"] for server in merged})
+        except generate.GenerateError as error:
+            raise FleetError("%s: %s" % (path, error)) from None
     names = [server["name"] for server in merged]
     if len(set(names)) != len(names):
         raise FleetError("%s: duplicate server names" % path)
@@ -188,22 +198,41 @@ def init_home(fleet_path, home, reset=False, frozen=False):
     with contextlib.closing(store.open_home(home)) as conn, store.transaction(conn):
         for position, server in enumerate(fleet["servers"]):
             conn.execute("INSERT OR REPLACE INTO EMU_SERVERS VALUES (?, ?)", (server["name"], position))
+    generated = [(position, server) for position, server in enumerate(fleet["servers"]) if server.get("generate")]
+    workers = min(os.cpu_count() or 1, MAX_SEED_WORKERS, len(generated))
+    parallel = workers > 1 and sum(server["generate"]["tasks"] for _position, server in generated) >= PARALLEL_TASKS
     for position, server in enumerate(fleet["servers"]):
-        seeded[server["name"]] = seed_server(home, server, position, now)
+        if not (parallel and server.get("generate")):
+            seeded[server["name"]] = seed_server(home, server, position, now)
+    if parallel:
+        # each server has its own database: a large generated fleet is seeded on every core
+        with concurrent.futures.ProcessPoolExecutor(workers) as pool:
+            futures = [(server["name"], pool.submit(seed_server, home, server, position, now))
+                       for position, server in generated]
+            for name, future in futures:
+                seeded[name] = future.result()
     write_home_files(home, fleet, fleet_path)
-    return seeded
+    return {server["name"]: seeded[server["name"]] for server in fleet["servers"]}
 
 
 # ---------------------------------------------------------------- seeding
 
-def seed_server(home, server, position, now):
+def seed_server(home, server, position, now, bulk=None):
     """Create one server's database and its seeded state (nothing if already seeded; the schema
-    of a database seeded by an older spemu gets the tables and columns it lacks)."""
+    of a database seeded by an older spemu gets the tables and columns it lacks). A generated
+    server is made here (generate.expand_server) and written in bulk (generate.seed_bulk);
+    `bulk=True` writes a listed server that way too (the rows are the same)."""
     with contextlib.closing(store.create_server_db(home, server["name"])) as conn, store.transaction(conn):
         if conn.execute("SELECT COUNT(*) FROM SERVER_INFO").fetchone()[0]:
             return False
+        if server.get("generate"):
+            server = generate.expand_server(server)
+            bulk = True if bulk is None else bulk
         _seed_config(conn, server, position, now)
         _seed_counters(conn, server)
+        if bulk:
+            generate.seed_bulk(conn, server, now, PER_ITEM)
+            return True
         for row in server.get("actlog") or []:
             engine.log(conn, at(row.get("at"), now), row["message"], session=row.get("session"),
                        process=row.get("process"), originator=str(row["originator"]).upper() if row.get("originator") else None,
@@ -458,3 +487,9 @@ def _seed_session(conn, session, now):
                        session.get("platform", "Linux x86-64"), session.get("comm", "Tcp/Ip"), state=state,
                        length=length, script=[engine.parse_step(step) for step in session.get("then") or []],
                        started=started, number=number, **extra)
+
+
+# The per-item seeding, for what the bulk writer hands back (generate.seed_bulk).
+PER_ITEM = {"completed_session": _seed_completed_session, "completed_process": _seed_completed_process,
+            "retset": _seed_retset, "job": _seed_job, "job_children": _seed_job_children,
+            "process": _seed_process, "session": _seed_session, "at": at}

@@ -27,8 +27,8 @@ UNVERIFIED = (
     "ANR3866I", "ANR3867W", "ANR3868E",
     # command errors of the actions, the refuse fault
     "ANR2020E", "ANR2022E", "ANR2023E", "ANR2032E", "ANR2035E",
-    # client side
-    "ANS8045W",
+    # client side: declined confirmation, macro files
+    "ANS8045W", "ANS8005E", "ANS8006E",
 )
 
 
