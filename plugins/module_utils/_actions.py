@@ -82,7 +82,6 @@ ACTIONS = {
 STATE_ACTIONS = {'cancelled': 'cancel', 'interrupted': 'interrupt', 'resumed': 'resume',
                  'terminated': 'terminate'}
 
-JOB_STATES = ('RUNNING', 'INTERRUPTING', 'TERMINATING', 'SLEEPING', 'INTERRUPTED', 'COMPLETED', 'TERMINATED')
 JOB_WORDS = {'RUNNING': 'Running', 'INTERRUPTING': 'being interrupted (INTERRUPTING)',
              'TERMINATING': 'being terminated (TERMINATING)', 'SLEEPING': 'Sleeping',
              'INTERRUPTED': 'Interrupted', 'TERMINATED': 'Terminated'}

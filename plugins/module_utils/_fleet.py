@@ -9,16 +9,20 @@ PRIVATE to the spectrum_protect.operations collection: the interface may change 
 
 A Fleet runs each query once per server (one dsmadmc call), or once for the whole fleet (one
 routed call from the hub), and hands back the answers per server. A target that fails is
-recorded in its report and left out of later queries; the others go on. Only the first query
-(QUERY STATUS, which decides whether anything can be read at all) raises. Changing commands go
-to one server at a time (`act`), routed to the target that holds the task.
+recorded in its report and left out of later queries once it cannot be reached; the others go
+on. Only the first query (QUERY STATUS, which decides whether anything can be read at all)
+raises. Changing commands go to one server at a time (`act`), routed to the target that holds
+the task, and are never sent twice.
 
-Server reports: name, version, jobs_supported, reachable, error.
+Server reports: name, version, jobs_supported, reachable, read (its tasks were read), error
+(one line), errors (every failed query: query, kind, rc, message_ids, msg), plus any fields the
+caller adds (report_defaults).
 """
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import copy
 import re
 
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._dsmadmc import (
@@ -26,17 +30,23 @@ from ansible_collections.spectrum_protect.operations.plugins.module_utils._dsmad
     route,
     route_targets,
 )
+from ansible_collections.spectrum_protect.operations.plugins.module_utils._model import field
 
 JOBS_SINCE = (8, 1, 12)
 VERSION_RE = re.compile(r'Version\s+(\d+),\s*Release\s+(\d+),\s*Level\s+(\d+)(?:\.(\d+))?')
+_VERSION_TIGHT_RE = re.compile(r'Version(\d+),Release(\d+),Level(\d+)')
 STATUS_COMMAND = 'QUERY STATUS'
 # A target that fails like this cannot be read at all; it is left out of later queries.
-LOST_KINDS = ('unreachable', 'auth_failed', 'unknown_server', 'timeout', 'client_missing')
+LOST_KINDS = ('unreachable', 'auth_failed', 'unknown_server', 'timeout', 'client_missing', 'password_not_read')
+# Queries whose failure leaves the server's tasks read (only outcomes unverified, or a window unsure).
+SIDE_QUERIES = ('actlog', 'time')
 
 
 def server_version(text):
     """'8.1.12' from any 'Version 8, Release 1, Level 12.000' in the text, or None."""
     match = VERSION_RE.search(text or '')
+    if match is None and text:      # a title the client wrapped inside a word: read it without blanks
+        match = _VERSION_TIGHT_RE.search(re.sub(r'\s+', '', text))
     return '%s.%s.%s' % match.group(1, 2, 3) if match else None
 
 
@@ -55,19 +65,31 @@ def version_field(rows):
     return None
 
 
+class FleetError(Exception):
+    """Nothing could be read: every server (or the hub) failed."""
+
+    def __init__(self, msg, servers):
+        super(FleetError, self).__init__(msg)
+        self.msg = msg
+        self.servers = servers
+
+
 class Fleet(object):
     """The servers of one module call and what each answered.
 
     client: a Dsmadmc for the server (or hub) of the connection options.
     route_to: names of servers to reach by command routing from that server, or None for the
     server itself (one dsmadmc call per query, no routing prefix).
+    server: the stanza, naming the one server when its QUERY STATUS names none.
+    report_defaults: more fields for every server report (copied).
     """
 
-    def __init__(self, client, route_to=None, server=None):
+    def __init__(self, client, route_to=None, server=None, report_defaults=None):
         self.client = client
         self.routed = bool(route_to)
         self.targets = [name.upper() for name in route_targets(route_to)] if route_to else []
         self.server = server
+        self.report_defaults = report_defaults or {}
         self.reports = {}
         self.order = []
         self.commands = []
@@ -77,18 +99,31 @@ class Fleet(object):
     def report(self, key):
         """The report of one server (created on first use, in the order servers are met)."""
         if key not in self.reports:
-            self.reports[key] = {'name': key, 'version': None, 'jobs_supported': None,
-                                 'reachable': True, 'error': None}
+            report = {'name': key, 'version': None, 'jobs_supported': None, 'reachable': True, 'read': True,
+                      'error': None, 'errors': []}
+            report.update(copy.deepcopy(self.report_defaults))
+            self.reports[key] = report
             self.order.append(key)
         return self.reports[key]
 
-    def fail(self, key, error, lost=False):
-        """Record a server's error (a DsmadmcError or a text); a server that cannot be read at all
-        is left out of later queries."""
+    def fail(self, key, error, query=None, lost=False, partial=False):
+        """Record a failed query of a server (a DsmadmcError, or a text). Every failure is kept
+        under `errors`; a server that cannot be reached (or fails the first query: `lost`) is left
+        out of later queries; one whose task query failed is not read, unless only part of its
+        answer was unreadable (`partial`) or the query is a side query (SIDE_QUERIES)."""
+        if not isinstance(error, DsmadmcError):
+            error = DsmadmcError(str(error), 'error', server=key)
         report = self.report(key)
-        text = error if isinstance(error, str) else error.msg
-        report['error'] = text if not report['error'] else report['error'] + ' ' + text
-        if lost or getattr(error, 'kind', None) in LOST_KINDS:
+        report['errors'].append({'query': query, 'kind': error.kind, 'rc': error.rc,
+                                 'message_ids': error.message_ids, 'msg': error.msg})
+        if len(report['errors']) == 1:
+            report['error'] = error.msg
+        else:
+            report['error'] = ' | '.join('%s: %s' % (entry['query'], entry['msg']) if entry['query'] else entry['msg']
+                                         for entry in report['errors'])
+        if query not in SIDE_QUERIES and not partial:
+            report['read'] = False
+        if lost or error.kind in LOST_KINDS:
             report['reachable'] = False
 
     def alive(self):
@@ -110,16 +145,23 @@ class Fleet(object):
     def connect(self):
         """QUERY STATUS on every server: names, versions, which servers can be read at all.
 
-        Raises DsmadmcError when nothing answered (the server, or the hub, failed)."""
+        Raises DsmadmcError when the call itself failed (the server, or the hub), FleetError when
+        no target answered."""
         if self.routed:
             for name in self.targets:
                 self.report(name)
-            answered = self.query(STATUS_COMMAND, self.targets, first=True)
+            answered = self.query(STATUS_COMMAND, self.targets, first=True, query='status')
         else:
-            answered = self.query(STATUS_COMMAND, first=True)
+            answered = self.query(STATUS_COMMAND, first=True, query='status')
         for key, result in answered.items():
             report = self.report(key)
             report['version'] = server_version(result.text) or version_field(result.rows)
+            if report['version'] is None and not any(field(row, 'server_name') for row in result.rows):
+                # an answer with neither: no server spoke (say, dsmadmc_path is /bin/true)
+                self.fail(key, DsmadmcError(
+                    'the answer to QUERY STATUS from %s names no server and no version: is %s the administrative '
+                    'client dsmadmc?' % (key, getattr(self.client, 'path', 'it')), 'not_client', server=key),
+                    'status', lost=True)
             if report['version']:
                 report['jobs_supported'] = version_tuple(report['version']) >= JOBS_SINCE
         if not self.alive():
@@ -131,13 +173,14 @@ class Fleet(object):
         """The name of the one server: its QUERY STATUS name, else the stanza, else DEFAULT."""
         if self.order:
             return self.order[0]
-        names = [row.get('Server Name') for row in result.rows if row.get('Server Name')]
+        names = [field(row, 'server_name') for row in result.rows if field(row, 'server_name')]
         return (names[0] if names else self.server or 'default').upper()
 
-    def query(self, command, targets=None, first=False, checks=None, columns=None, mode='list'):
+    def query(self, command, targets=None, first=False, checks=None, columns=None, mode='list', query=None):
         """Run a read-only command on every live server (or on `targets`); return {key: result}
         of those that answered. A routed call that times out is sent to each target on its own.
-        Failures are recorded per server; only the `first` query raises (DsmadmcError)."""
+        Failures are recorded per server under the `query` name; only the `first` query raises
+        (DsmadmcError) when the call itself fails."""
         if self.routed:
             names = list(targets) if targets is not None else self.alive()
         else:
@@ -157,7 +200,7 @@ class Fleet(object):
             if first:
                 raise
             for key in (names if self.routed else self.order):
-                self.fail(key, error)
+                self.fail(key, error, query)
             return {}
         for result in results:     # a routed call that timed out was sent again to each target
             if self.routed and result.command and result.command not in self.commands:
@@ -166,7 +209,7 @@ class Fleet(object):
         for result in results:
             key = result.server.upper() if self.routed else self._single_key(result)
             if result.error is not None:
-                self.fail(key, result.error, lost=first)
+                self.fail(key, result.error, query, lost=first)
             else:
                 self.report(key)
                 answered[key] = result
@@ -189,12 +232,3 @@ class Fleet(object):
                 return result
         raise DsmadmcError('the routed reply has no output for server %s' % key, 'error', server=key,
                            command=route([key], command))
-
-
-class FleetError(Exception):
-    """Nothing could be read: every server (or the hub) failed."""
-
-    def __init__(self, msg, servers):
-        super(FleetError, self).__init__(msg)
-        self.msg = msg
-        self.servers = servers

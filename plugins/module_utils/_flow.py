@@ -20,7 +20,6 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import re
-from datetime import datetime
 
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._actions import (
     ACT,
@@ -38,24 +37,43 @@ from ansible_collections.spectrum_protect.operations.plugins.module_utils._actio
     state_of,
     state_words,
 )
+from ansible_collections.spectrum_protect.operations.plugins.module_utils._actlog import (
+    COMMAND_LOG_SQL,
+    requested_cancels,
+)
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._dsmadmc import (
     DsmadmcError,
     pattern_arg,
+)
+from ansible_collections.spectrum_protect.operations.plugins.module_utils._filters import (
+    check_states,
+    select,
+)
+from ansible_collections.spectrum_protect.operations.plugins.module_utils._mounts import (
+    MOUNTING_NOTE,
+    REQUEST_CANCEL_NOTE,
+    REQUEST_PLAIN_NOTE,
+    REQUEST_REPLY_NOTE,
+    mount_state,
+    read_requests,
+    task_volumes,
+)
+from ansible_collections.spectrum_protect.operations.plugins.module_utils._model import (
+    SESSION_STATES,
+    from_iso,
+    job_task,
+    process_task,
+    server_datetime,
+    session_task,
 )
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._parse import (
     parse_timestamp,
     to_int,
 )
-from ansible_collections.spectrum_protect.operations.plugins.module_utils._tasks import (
+from ansible_collections.spectrum_protect.operations.plugins.module_utils._reader import (
     JOBS_COMMAND,
     PROCESSES_SQL,
-    SESSION_STATES,
     SESSIONS_SQL,
-    job_task,
-    process_task,
-    select,
-    session_task,
-    wildcard_match,
 )
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._waiter import (
     WaitTimeout,
@@ -70,23 +88,8 @@ SESSION_CHECKS = {'SESSION_ID': to_int, 'WAIT_SECONDS': to_int, 'BYTES_SENT': to
                   'START_TIME': parse_timestamp, 'SERVER_TIME': parse_timestamp}
 PROCESS_CHECKS = {'PROCESS_NUM': to_int, 'JOB_ID': to_int, 'PARENT_PROCESS': to_int,
                   'START_TIME': parse_timestamp, 'SERVER_TIME': parse_timestamp}
-JOB_CHECKS = {'Job Id': to_int, 'Begin Date/Time': parse_timestamp, 'End Date/Time': parse_timestamp}
-# The server's record of administrator commands (ANR2017I, the command audit the real server
-# writes for every command): the one place that tells a cancel already under way [DECIDED].
-COMMAND_LOG_SQL = ("SELECT DATE_TIME, MESSAGE FROM ACTLOG WHERE MSGNO=2017"
-                   " AND DATE_TIME >= CURRENT_TIMESTAMP - %d SECONDS AND UCASE(MESSAGE) LIKE '%%CAN%%'")
+JOB_CHECKS = {'Job Id': to_int}
 OWN_SESSION_SECONDS = 5
-REQUESTS_COMMAND = 'QUERY REQUEST'
-_REQUEST_RE = re.compile(r'^\s*(\d+):\s*(.*)$')
-_VOLUME_RE = re.compile(r'\bvolume\s+([A-Za-z0-9][A-Za-z0-9_.\-]*[A-Za-z0-9])', re.IGNORECASE)
-_REPLY_RE = re.compile(r'\bREPLY\b', re.IGNORECASE)
-_MOUNT_WAIT_RE = re.compile(r'waiting for (?:the )?mount', re.IGNORECASE)
-REQUEST_REPLY_NOTE = ('waits for mount request {id} (volume {volume}), which needs an operator reply: it ends when the '
-                      'request is answered (REPLY {id}), cancelled (CANCEL REQUEST {id}) or times out')
-REQUEST_PLAIN_NOTE = 'its mount request {id} (volume {volume}) is cancelled with it'
-REQUEST_CANCEL_NOTE = ('waits for mount request {id} (volume {volume}), which needs an operator reply: the module '
-                       'cancels the request (CANCEL REQUEST {id}) so that the process can end')
-MOUNTING_NOTE = 'volume {volume} is being mounted: the {kind} ends once the mount is complete (the Tasks page rule)'
 _ISSUED_RE = re.compile(r'issued command:\s*(?P<command>.*?)\s*(?:\((?:SESSION|PROCESS):[^)]*\))?\s*$',
                         re.IGNORECASE)
 _ROUTED_RE = re.compile(r'^\s*(?:\((?P<paren>[^()\s]+)\)\s*|(?P<plain>[A-Za-z0-9_.\-]+(?:,[A-Za-z0-9_.\-]+)*):\s*)'
@@ -104,65 +107,6 @@ class FlowError(Exception):
 
 
 # --- small helpers ----------------------------------------------------------------------------
-
-def _when(value):
-    """A server timestamp (ISO or as printed) as a datetime, or None."""
-    if not value:
-        return None
-    iso = value if 'T' in str(value) else parse_timestamp(value)
-    return datetime.strptime(iso, '%Y-%m-%dT%H:%M:%S') if iso else None
-
-
-def _keyword(word, full, shortest):
-    """True when `word` abbreviates the server keyword `full` (at least `shortest` letters)."""
-    word = word.upper()
-    return len(word) >= shortest and full.startswith(word)
-
-
-def parse_cancel(command):
-    """('session'|'process', number or 'ALL') for a CANCEL SESSION / CANCEL PROCESS command as
-    typed (keywords abbreviated as the server allows), else None."""
-    words = command.split()
-    if len(words) < 3 or not _keyword(words[0], 'CANCEL', 3):
-        return None
-    if _keyword(words[1], 'SESSION', 2):
-        kind = 'session'
-    elif _keyword(words[1], 'PROCESS', 2):
-        kind = 'process'
-    else:
-        return None
-    target = words[2].upper()
-    if kind == 'session' and _keyword(target, 'ALL', 2):
-        return kind, 'ALL'
-    try:
-        return kind, to_int(target)
-    except ValueError:
-        return None
-
-
-def requested_cancels(rows, server):
-    """Cancels recorded in one server's command log: [(kind, number or 'ALL', when)].
-
-    A routed command counts on the servers it names (the hub logs 'SPOKE1: CANCEL ...'; the
-    target logs the bare command)."""
-    found = []
-    for row in rows:
-        match = _ISSUED_RE.search(row.get('MESSAGE') or '')
-        when = _when(row.get('DATE_TIME'))
-        if not match or when is None:
-            continue
-        command = match.group('command')
-        routed = _ROUTED_RE.match(command)
-        if routed and routed.group('rest') and parse_cancel(routed.group('rest')):
-            names = (routed.group('paren') or routed.group('plain')).upper().split(',')
-            if server.upper() not in names:
-                continue
-            command = routed.group('rest')
-        cancel = parse_cancel(command)
-        if cancel:
-            found.append((cancel[0], cancel[1], when))
-    return found
-
 
 def _given(value):
     return value not in (None, [], False, '')
@@ -551,11 +495,8 @@ class SessionFlow(ActionFlow):
             if others:
                 raise ValueError('all_node_sessions: cancels every node session with CANCEL SESSION ALL and cannot '
                                  'be combined with %s' % ', '.join(others))
-        states = dict((s.lower(), s) for s in SESSION_STATES.values())
-        for value in self.params.get('states') or []:
-            if value.lower() not in states:
-                raise ValueError('states: %r is not a session state of the Tasks page (%s)'
-                                 % (value, ', '.join(sorted(states.values()))))
+        check_states(self.params.get('states'), sorted(SESSION_STATES.values()), 'states',
+                     'the session states of the Tasks page')
         if self.params.get('client_name'):
             pattern_arg(self.params['client_name'], 'client_name')
         if (self.params.get('min_wait_seconds') or 0) < 0:
@@ -563,7 +504,7 @@ class SessionFlow(ActionFlow):
 
     def read(self, targets):
         out = {}
-        for key, result in self.fleet.query(SESSIONS_SQL, targets, checks=SESSION_CHECKS).items():
+        for key, result in self.fleet.query(SESSIONS_SQL, targets, checks=SESSION_CHECKS, query='sessions').items():
             tasks = []
             try:
                 for row in result.rows:
@@ -586,18 +527,15 @@ class SessionFlow(ActionFlow):
             return False
         if self.admin_id and (task.get('client_name') or '').upper() != self.admin_id.upper():
             return False
-        start, now = _when(task['start_time']), _when(task['raw'].get('SERVER_TIME'))
+        start, now = from_iso(task['start_time']), server_datetime(task['raw'].get('SERVER_TIME'))
         return bool(start and now and (now - start).total_seconds() <= OWN_SESSION_SECONDS)
 
     def filter(self, tasks):
         params = self.params
         if params.get('all_node_sessions'):
             tasks = [t for t in tasks if (t['session_type'] or '').lower() == 'node']
-        tasks = select(tasks, states=params.get('states'), client_name=params.get('client_name'),
-                       session_type=params.get('session_type'))
-        if params.get('min_wait_seconds'):
-            tasks = [t for t in tasks if (t['wait_seconds'] or 0) >= params['min_wait_seconds']]
-        return tasks
+        return select(tasks, states=params.get('states'), client_name=params.get('client_name'),
+                      session_type=params.get('session_type'), min_wait_seconds=params.get('min_wait_seconds'))
 
     def context(self, selected):
         candidates = [t for t in selected if t['state'] in self.action.pending_in]
@@ -606,7 +544,7 @@ class SessionFlow(ActionFlow):
 
     def cancel_requested(self, task):
         for kind, number, when in self.requested.get(task['server'], ()):
-            start = _when(task['start_time'])
+            start = from_iso(task['start_time'])
             if kind != 'session' or (start and when < start):
                 continue
             if number == task['id'] or (number == 'ALL' and (task['session_type'] or '').lower() == 'node'):
@@ -679,7 +617,7 @@ class ProcessFlow(ActionFlow):
 
     def read(self, targets):
         out = {}
-        for key, result in self.fleet.query(PROCESSES_SQL, targets, checks=PROCESS_CHECKS).items():
+        for key, result in self.fleet.query(PROCESSES_SQL, targets, checks=PROCESS_CHECKS, query='processes').items():
             try:
                 tasks = [process_task(key, row) for row in result.rows]
                 if any(t['id'] is None for t in tasks):
@@ -692,10 +630,8 @@ class ProcessFlow(ActionFlow):
 
     def filter(self, tasks):
         params = self.params
-        tasks = select(tasks, description=params.get('description'), job_id=params.get('job_id'))
-        if params.get('parent_process') is not None:
-            tasks = [t for t in tasks if t['parent_process'] == params['parent_process']]
-        return tasks
+        return select(tasks, description=params.get('description'), job_id=params.get('job_id'),
+                      parent_process=params.get('parent_process'))
 
     def read_jobs(self, keys):
         keys = [k for k in keys if k in self.fleet.alive() and self.fleet.jobs_supported(k) is not False]
@@ -713,7 +649,7 @@ class ProcessFlow(ActionFlow):
 
     def cancel_requested(self, task):
         for kind, number, when in self.requested.get(task['server'], ()):
-            start = _when(task['start_time'])
+            start = from_iso(task['start_time'])
             if kind == 'process' and number == task['id'] and not (start and when < start):
                 return True
         return False
@@ -808,7 +744,7 @@ class ProcessFlow(ActionFlow):
 
 # --- jobs -------------------------------------------------------------------------------------
 
-JOB_PAGE_STATES = ('Running', 'Sleeping', 'Interrupted', 'Completed', 'Warning', 'Failed', 'Terminated')
+JOB_STATE_NAMES = ('Running', 'Sleeping', 'Interrupted', 'Completed', 'Warning', 'Failed', 'Terminated', 'Unknown')
 
 
 class JobFlow(ActionFlow):
@@ -824,11 +760,7 @@ class JobFlow(ActionFlow):
 
     def validate(self):
         require_selector(self.params, self.SELECTORS)
-        known = dict((s.lower(), s) for s in JOB_PAGE_STATES)
-        for value in self.params.get('states') or []:
-            if value.lower() not in known:
-                raise ValueError('states: %r is not a job state of the Tasks page (%s)'
-                                 % (value, ', '.join(JOB_PAGE_STATES)))
+        check_states(self.params.get('states'), JOB_STATE_NAMES, 'states', 'the job states of the Tasks page')
         for option in ('name', 'job_type'):
             if self.params.get(option):
                 pattern_arg(self.params[option], option)
@@ -851,7 +783,7 @@ class JobFlow(ActionFlow):
 
     def read(self, targets):
         out = {}
-        for key, result in self.fleet.query(JOBS_COMMAND, targets, checks=JOB_CHECKS).items():
+        for key, result in self.fleet.query(JOBS_COMMAND, targets, checks=JOB_CHECKS, query='jobs').items():
             try:
                 jobs = [job_task(key, row) for row in result.rows]
                 if any(j['id'] is None for j in jobs):
@@ -861,7 +793,7 @@ class JobFlow(ActionFlow):
                 continue
             out[key] = jobs
         if self.action.children_end and out:
-            for key, result in self.fleet.query(PROCESSES_SQL, list(out), checks=PROCESS_CHECKS).items():
+            for key, result in self.fleet.query(PROCESSES_SQL, list(out), checks=PROCESS_CHECKS, query='processes').items():
                 try:
                     self.processes[key] = [process_task(key, row) for row in result.rows]
                 except ValueError as exc:
@@ -874,15 +806,11 @@ class JobFlow(ActionFlow):
         params = self.params
         if not self.ids():
             wanted = set(s.lower() for s in params.get('states') or [])
-            completed = wanted & set(['completed', 'warning', 'failed', 'terminated'])
+            completed = wanted & set(['completed', 'warning', 'failed', 'terminated', 'unknown'])
             if not completed:   # by filters: the active jobs, unless states names finished ones
                 tasks = [t for t in tasks if t['active']]
-        tasks = select(tasks, states=params.get('states'))
-        if params.get('name'):
-            tasks = [t for t in tasks if wildcard_match(params['name'], t['job_name'])]
-        if params.get('job_type'):
-            tasks = [t for t in tasks if wildcard_match(params['job_type'], t['job_type'])]
-        return tasks
+        return select(tasks, states=params.get('states'), job_name=params.get('name'),
+                      job_type=params.get('job_type'))
 
     def children(self, task, _state):
         if task is None:
@@ -926,7 +854,7 @@ class JobFlow(ActionFlow):
 def read_jobs(fleet, keys):
     """{server: [job]} from QUERY JOB STATUS=ANY on `keys` (servers V8.1.12 and later)."""
     out = {}
-    for key, result in fleet.query(JOBS_COMMAND, keys, checks=JOB_CHECKS).items():
+    for key, result in fleet.query(JOBS_COMMAND, keys, checks=JOB_CHECKS, query='jobs').items():
         try:
             out[key] = [job_task(key, row) for row in result.rows]
         except ValueError as exc:
@@ -939,7 +867,7 @@ def read_requested_cancels(fleet, candidates):
     the candidate tasks: one ACTLOG query for every server that has candidates."""
     window = {}
     for task in candidates:
-        start, now = _when(task['start_time']), _when(task['raw'].get('SERVER_TIME'))
+        start, now = from_iso(task['start_time']), server_datetime(task['raw'].get('SERVER_TIME'))
         if start is None or now is None:
             seconds = 86400
         else:
@@ -949,62 +877,7 @@ def read_requested_cancels(fleet, candidates):
         return {}
     keys = [k for k in fleet.order if k in window]
     out = {}
-    for key, result in fleet.query(COMMAND_LOG_SQL % max(window.values()), keys).items():
+    for key, result in fleet.query(COMMAND_LOG_SQL % max(window.values()), keys, query='command log').items():
         out[key] = requested_cancels(result.rows, key)
     return out
 
-
-def parse_requests(messages):
-    """Outstanding mount requests from QUERY REQUEST's messages: [{id, volume, needs_reply, text}].
-
-    A request is a message whose text starts with its number ('001: Insert LTO volume ...'); one
-    that asks for a REPLY needs an operator's reply [DECIDED: read from the text, as the operator
-    reads it]. Message IDs are not used."""
-    out = []
-    for message in messages:
-        match = _REQUEST_RE.match(message.get('text') or '')
-        if not match:
-            continue
-        text = match.group(2)
-        volume = _VOLUME_RE.search(text)
-        out.append({'id': int(match.group(1)), 'volume': volume.group(1).upper() if volume else None,
-                    'needs_reply': bool(_REPLY_RE.search(text)), 'text': text})
-    return out
-
-
-def read_requests(fleet, keys):
-    """{server: [request]} from QUERY REQUEST on `keys` (no request outstanding: [])."""
-    keys = [k for k in fleet.order if k in keys and k in fleet.alive()]
-    if not keys:
-        return {}
-    return dict((key, parse_requests(result.messages))
-                for key, result in fleet.query(REQUESTS_COMMAND, keys).items())
-
-
-def task_volumes(task):
-    """The volumes a task waits for: a session's volume-wait and mount-wait columns, or the volume
-    a process's status says it waits for."""
-    raw = task.get('raw') or {}
-    found = set()
-    if task['type'] == 'session':
-        for column in ('INPUT_VOL_WAIT', 'OUTPUT_VOL_WAIT', 'INPUT_MOUNT_WAIT', 'OUTPUT_MOUNT_WAIT'):
-            if (raw.get(column) or '').strip():
-                found.add(raw[column].strip().upper())
-    else:
-        status = task.get('status_text') or ''
-        if _MOUNT_WAIT_RE.search(status):
-            volume = _VOLUME_RE.search(status)
-            if volume:
-                found.add(volume.group(1).upper())
-    return found
-
-
-def mount_state(task, requests):
-    """(requests that hold the task, volumes being mounted for it) from the outstanding requests."""
-    volumes = task_volumes(task)
-    holding = [r for r in requests if r['volume'] in volumes]
-    mounting = sorted(volumes - set(r['volume'] for r in holding))
-    return holding, mounting
-
-
-FLOWS = {'session': SessionFlow, 'process': ProcessFlow, 'job': JobFlow}

@@ -120,22 +120,29 @@ class SpModule(AnsibleModule):
         result.setdefault('changed', False)
         self.exit_json(**result)
 
-    def run_guarded(self, work):
-        """Run work() -> result dict and report it; every error below becomes fail_json."""
+    def run_guarded(self, work, warnings=None):
+        """Run work() -> result dict and report it; every error below becomes fail_json.
+        `warnings`: a list the work fills, reported on success and on failure."""
         try:
             result = work()
-        except FlowError as error:
+        except (FlowError, FleetError, DsmadmcError, ValueError) as error:
+            self.add_warnings(warnings)
+            self.fail_from(error)
+        self.add_warnings(warnings)
+        self.finish(**result)
+
+    def fail_from(self, error):
+        """fail_json for any error the module_utils raise."""
+        if isinstance(error, FlowError):
             self.add_warnings(error.warnings)
             fields = dict(error.result)
             fields.pop('msg', None)
             self.fail(error.msg, **fields)
-        except FleetError as error:
+        elif isinstance(error, FleetError):
             self.fail(error.msg, servers=error.servers)
-        except DsmadmcError as error:
+        elif isinstance(error, DsmadmcError):
             self.fail_error(error)
-        except ValueError as error:
-            self.fail(str(error))
-        self.finish(**result)
+        self.fail(str(error))
 
     # -- acting modules
 

@@ -306,21 +306,38 @@ commands:
   elements: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.spectrum_protect.operations.plugins.module_utils._dsmadmc import (
-    module_kwargs,
+from ansible_collections.spectrum_protect.operations.plugins.module_utils._filters import (
+    check_states,
+    parse_since,
 )
-from ansible_collections.spectrum_protect.operations.plugins.module_utils._tasks import (
-    DEFAULT_MAX_ROWS,
+from ansible_collections.spectrum_protect.operations.plugins.module_utils._model import (
     PAGE_STATES,
     TASK_TYPES,
-    TaskReadError,
+)
+from ansible_collections.spectrum_protect.operations.plugins.module_utils._module import (
+    FLEET_ARGUMENT_SPEC,
+    SpModule,
+)
+from ansible_collections.spectrum_protect.operations.plugins.module_utils._reader import (
+    DEFAULT_MAX_ROWS,
     TaskReader,
-    parse_since,
 )
 
 MAX_ROWS = 10000000
+
+
+def check_options(params):
+    """Bad input fails before anything is sent, naming the option and the value (ValueError).
+    Returns `since` in seconds: it is parsed here once."""
+    check_states(params['states'], PAGE_STATES)
+    since = parse_since(params['since'])
+    if params['activity_log_limit'] < 0:
+        raise ValueError('activity_log_limit must be 0 or more, got %d' % params['activity_log_limit'])
+    if not 1 <= params['max_rows'] <= MAX_ROWS:
+        raise ValueError('max_rows: %d is not from 1 to %d' % (params['max_rows'], MAX_ROWS))
+    if params['activity_log_limit'] > MAX_ROWS:
+        raise ValueError('activity_log_limit: %d is more than %d' % (params['activity_log_limit'], MAX_ROWS))
+    return since
 
 
 def main():
@@ -328,7 +345,6 @@ def main():
         types=dict(type='list', elements='str', choices=list(TASK_TYPES), default=list(TASK_TYPES)),
         scope=dict(type='str', choices=['active', 'completed', 'all'], default='all'),
         since=dict(type='str', default='24h'),
-        route_to=dict(type='list', elements='str'),
         ids=dict(type='list', elements='int'),
         states=dict(type='list', elements='str'),
         client_name=dict(type='str'),
@@ -339,38 +355,14 @@ def main():
         activity_log_limit=dict(type='int', default=50),
         max_rows=dict(type='int', default=DEFAULT_MAX_ROWS),
     )
-    module = AnsibleModule(**module_kwargs(argument_spec, supports_check_mode=True))
-    params = module.params
-
-    known = dict((s.lower(), s) for s in PAGE_STATES)
-    bad = [s for s in params['states'] or [] if s.lower() not in known]
-    if bad:
-        module.fail_json(msg='states: unknown state %s; the Tasks page states are: %s'
-                         % (', '.join(repr(s) for s in bad), ', '.join(PAGE_STATES)))
+    argument_spec.update(FLEET_ARGUMENT_SPEC)
+    module = SpModule(argument_spec)
     try:
-        parse_since(params['since'])
+        since = check_options(module.params)
     except ValueError as exc:
-        module.fail_json(msg=str(exc))
-    if params['activity_log_limit'] < 0:
-        module.fail_json(msg='activity_log_limit must be 0 or more, got %d' % params['activity_log_limit'])
-
-    if not 1 <= params['max_rows'] <= MAX_ROWS:
-        module.fail_json(msg='max_rows: %d is not from 1 to %d' % (params['max_rows'], MAX_ROWS))
-    if params['activity_log_limit'] > MAX_ROWS:
-        module.fail_json(msg='activity_log_limit: %d is more than %d' % (params['activity_log_limit'], MAX_ROWS))
-
-    reader = TaskReader(module)
-    try:
-        result = reader.read()
-    except ValueError as exc:
-        module.fail_json(msg=str(exc), commands=reader.commands)
-    except TaskReadError as error:
-        for warning in reader.warnings:
-            module.warn(warning)
-        module.fail_json(msg=error.msg, **error.fields)
-    for warning in reader.warnings:
-        module.warn(warning)
-    module.exit_json(changed=False, **result)
+        module.fail(str(exc))
+    reader = TaskReader(module.make_fleet(), module.params, since)
+    module.run_guarded(reader.read, warnings=reader.warnings)
 
 
 if __name__ == '__main__':

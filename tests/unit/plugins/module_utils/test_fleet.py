@@ -36,7 +36,7 @@ class StubClient:
             raise DsmadmcError('dsmadmc could not reach server %s (ANS1017E, rc -50)' % self.server,
                                'unreachable', server=self.server, rc=-50)
         if command == 'QUERY STATUS':
-            return ok(None, command, [{'Server Name': self.server}], STATUS.get(self.server, ''))
+            return ok(None, command, [{'Server Name': self.server}], STATUS.get(self.server) or STATUS['HUB1'])
         return ok(None, command, [{'N': '1'}])
 
     def run_routed(self, servers, command, mode='list', columns=None, checks=None, split_on_timeout=False):
@@ -141,8 +141,17 @@ def test_bad_route_names_are_refused():
     assert 'route_to' in str(info.value)
 
 
+def test_an_answer_with_no_server_and_no_version_is_not_a_client():
+    client = StubClient()
+    client.run = lambda command, **kwargs: ok(None, command, [{'Something': 'else'}], '')
+    with pytest.raises(FleetError) as info:
+        Fleet(client, server='x').connect()
+    assert 'is it the administrative client dsmadmc' in info.value.msg
+
+
 def test_versions():
     assert server_version('Server Version 8, Release 1, Level 12.000') == '8.1.12'
     assert server_version('nothing') is None
+    assert server_version('Server Ver\nsion 8, Release 1, Level 14.000') == '8.1.14'    # wrapped inside a word
     assert version_field([{'Server Version': '8.1.14.100'}]) == '8.1.14'
     assert version_field([{'Server Name': 'X'}]) is None

@@ -9,8 +9,10 @@ import pytest
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._dsmadmc import (
     DsmadmcError, DsmadmcResult)
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._fleet import Fleet
+from ansible_collections.spectrum_protect.operations.plugins.module_utils._actlog import (
+    parse_cancel, requested_cancels)
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._flow import (
-    FlowError, JobFlow, ProcessFlow, SessionFlow, parse_cancel, requested_cancels)
+    FlowError, JobFlow, ProcessFlow, SessionFlow)
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._waiter import NoWaiter, Waiter
 
 NOW = '2024-04-22 09:38:27.000000'
