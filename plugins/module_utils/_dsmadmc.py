@@ -106,6 +106,8 @@ _ROUTED_HINTS = {
 
 SERVER_NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}\Z')
 _PLAIN_PATTERN_RE = re.compile(r'^[A-Za-z0-9_.*?/\-]+\Z')
+_SAFE_PATTERN_RE = re.compile(r'^[A-Za-z0-9_.*?/\-+& ]{1,128}\Z')
+MAX_ROUTE_TARGETS = 1000
 _CONTROL_RE = re.compile('[\x00-\x1f\x7f]')
 _PASSWORD_PROMPT_RE = re.compile(r'Enter your password', re.IGNORECASE)
 _TERMINAL_RE = re.compile(r'\b(?:tty|terminal|console)\b', re.IGNORECASE)
@@ -183,14 +185,18 @@ def sql_string(value, option):
 
 
 def pattern_arg(value, option):
-    """A wildcard pattern for a parameter such as DESCRIPTION= (* and ? as the server accepts them).
+    """A wildcard pattern for a name or description (* and ? as the server accepts them), for a
+    parameter such as DESCRIPTION= or a filter.
 
-    Double-quoted unless it is plain (letters, digits, _ . * ? / -); quotes and control characters
-    cannot be quoted safely and are rejected.
+    Only what names and descriptions are made of is accepted: letters, digits, blanks and
+    _ . - / + & * ?, at most 128 characters; quotes, line breaks, control characters, ':' ';' ','
+    '=' '%' and parentheses (routing prefixes, SQL and command syntax) are refused. Double-quoted
+    unless it is plain (letters, digits, _ . * ? / -).
     """
     value = str(value)
-    if not value.strip() or '"' in value or "'" in value or _CONTROL_RE.search(value):
-        _reject(option, value, 'must be non-empty and without quotes, line breaks or control characters')
+    if not value.strip() or not _SAFE_PATTERN_RE.match(value):
+        _reject(option, value, 'is not a name or description pattern: letters, digits, blanks and _ . - / + & * ? '
+                '(at most 128; no quotes, line breaks, ":", ";", ",", "=", "%" or parentheses)')
     return value if _PLAIN_PATTERN_RE.match(value) else '"%s"' % value
 
 
@@ -198,10 +204,16 @@ def route_targets(servers):
     """The checked target names of a routing list, duplicates (any case) dropped, order kept."""
     if isinstance(servers, str):
         servers = [servers]
+    servers = list(servers or ())
+    if len(servers) > MAX_ROUTE_TARGETS:
+        raise ValueError('route_to: %d servers is more than the %d one routed command may name; split the fleet '
+                         'or use a server group name' % (len(servers), MAX_ROUTE_TARGETS))
     names = []
-    for name in servers or ():
+    seen = set()
+    for name in servers:
         server_name_arg(name, 'route_to')
-        if name.upper() not in [known.upper() for known in names]:
+        if name.upper() not in seen:
+            seen.add(name.upper())
             names.append(name)
     if not names:
         raise ValueError('route_to: name at least one server to route the command to')
@@ -445,7 +457,7 @@ class Dsmadmc(object):
 
     def __init__(self, path='dsmadmc', server=None, admin_id=None, password=None, credentials_file=None,
                  optfile=None, timeout=DEFAULT_TIMEOUT, password_transport='stdin', total_timeout=None):
-        if server:
+        if server is not None:
             server_name_arg(server)
         if admin_id is not None and (not admin_id or _CONTROL_RE.search(admin_id) or ' ' in admin_id):
             raise ValueError('admin_id: must be a name without blanks or control characters')

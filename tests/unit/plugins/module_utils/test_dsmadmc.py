@@ -191,8 +191,10 @@ def test_sql_string():
 def test_pattern_arg():
     assert pattern_arg('BACKUP*', 'description') == 'BACKUP*'
     assert pattern_arg('Space Reclamation', 'description') == '"Space Reclamation"'
-    assert pattern_arg('Offsite Volume(s)*', 'description') == '"Offsite Volume(s)*"'
-    for bad in ('say "hi"', "it's", 'a\nb', '  '):
+    assert pattern_arg('Retention Set Copy', 'description') == '"Retention Set Copy"'
+    # issue 11: routing prefixes, parentheses, SQL and command syntax are refused, not quoted
+    for bad in ('say "hi"', "it's", 'a\nb', '  ', 'Offsite Volume(s)*', 'SPOKE1: cancel session all',
+                '1; cancel session all', "%' OR 1=1", 'a,b', 'x=y', 'A' * 129):
         with pytest.raises(ValueError, match='description: '):
             pattern_arg(bad, 'description')
 
