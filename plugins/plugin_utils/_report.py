@@ -525,8 +525,7 @@ def to_markdown(model, full=False, limit=50):
         lines.append('')
         for server in unreachable:
             state = 'could not be read' if not server['read'] else 'read with errors'
-            lines.append('- **%s** %s: %s' % (md(server['name']), state,
-                                               md(' / '.join(error_lines(server)))))
+            lines.append('- **%s** %s: %s' % (md(server['name']), state, md(' / '.join(error_lines(server)))))
         lines.append('')
     lines.append('## Counts')
     lines.append('')
@@ -786,15 +785,15 @@ def _row_bars(row, y):
     return out
 
 
-def _bar(bar, y):
-    kind = ' job' if bar['job'] else ''
-    top = y + (0 if bar['job'] else 2)
-    height = ROW_HEIGHT - (0 if bar['job'] else 4)
-    if bar['n'] > 1:
+def _bar(mark, y):
+    kind = ' job' if mark['job'] else ''
+    top = y + (0 if mark['job'] else 2)
+    height = ROW_HEIGHT - (0 if mark['job'] else 4)
+    if mark['n'] > 1:
         return '<rect class="bar b-%s%s" x="%.1f" y="%d" width="%.1f" height="%d" data-n="%d"/>' % (
-            bar['cls'], kind, bar['x0'], top, bar['x1'] - bar['x0'], height, bar['n'])
+            mark['cls'], kind, mark['x0'], top, mark['x1'] - mark['x0'], height, mark['n'])
     return '<rect class="bar b-%s%s" x="%.1f" y="%d" width="%.1f" height="%d" data-i="%d"/>' % (
-        bar['cls'], kind, bar['x0'], top, bar['x1'] - bar['x0'], height, bar['index'])
+        mark['cls'], kind, mark['x0'], top, mark['x1'] - mark['x0'], height, mark['index'])
 
 
 # --- HTML --------------------------------------------------------------------------------------

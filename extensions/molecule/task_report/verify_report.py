@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Check task reports (every format) against an sp_task_info result of the same fleet.
 
     verify_report.py --result=R.json --fleet=FLEET.yml --schema=S.json --down=NAME DIR [DIR ...]
@@ -109,9 +108,9 @@ def check_report(c, folder, result, seeded, schema, down):
             '%s: counts marked incomplete because %s is down' % (name, down), report['summary']['incomplete_reasons'])
     got = set(key(t) for t in own_sessions_left_out(report['tasks'], seeded))
     want = set(key(t) for t in own_sessions_left_out(result['tasks'], seeded))
+    difference = 'only in the report: %s; only in sp_task_info: %s' % (sorted(got - want)[:5], sorted(want - got)[:5])
     c.check(got == want, '%s: the same %d tasks as sp_task_info (states, outcomes, times, links, messages)'
-            % (name, len(got)), 'only in the report: %s; only in sp_task_info: %s' % (sorted(got - want)[:5],
-                                                                                        sorted(want - got)[:5]))
+            % (name, len(got)), difference)
 
     # CSV: one row per task, in the JSON's order, stable columns, ISO times
     with open(paths['csv'], newline='', encoding='utf-8') as handle:
