@@ -20,8 +20,9 @@ options:
         routed to the one server that holds the task (C(SPOKE1: CANCEL SESSION 2203))."
       - A target that cannot be reached or fails is reported in RV(servers) with its error and the
         others go on. A read that runs out of O(timeout) (a hanging target holds up the hub's answer)
-        is sent again to each target on its own, so only the hanging target is reported; a command
-        that changes something is never sent twice.
+        is sent again to each target on its own, so only the hanging target is reported; later reads
+        go to each target on its own, and a target that timed out is not asked again. A command that
+        changes something is never sent twice.
       - Command routing needs the same administrator ID and password on every target.
     type: list
     elements: str
