@@ -124,12 +124,15 @@ class Job:
         })
         return env
 
-    def run(self):
+    def run(self, check=False):
+        """Launch; ``check`` is the job template's job type Check (ansible-playbook --check)."""
         self._write()
         runner = os.path.join(BIN, "ansible-runner")
         env = self.node_environment()
-        transmit = subprocess.run([runner, "transmit", self.pdd, "-p", self.playbook, "--ident", self.ident],
-                                  env=env, capture_output=True, timeout=120, check=True)
+        argv = [runner, "transmit", self.pdd, "-p", self.playbook, "--ident", self.ident]
+        if check:
+            argv.append("--cmdline=--check")
+        transmit = subprocess.run(argv, env=env, capture_output=True, timeout=120, check=True)
         worker = subprocess.run([runner, "worker", "--private-data-dir", self.node], input=transmit.stdout,
                                 env=env, capture_output=True, timeout=600, check=False)
         # The worker exits with ansible-playbook's status; the job's status travels in the stream.
@@ -176,7 +179,7 @@ class Job:
         return env
 
 
-def canary_fleet(tmp_path_factory):
+def canary_fleet(tmp_path_factory, freeze=True):
     """The demo fleet with the canary as every administrator's password."""
     with open(DEMO_FLEET) as handle:
         spec = yaml.safe_load(handle)
@@ -184,7 +187,7 @@ def canary_fleet(tmp_path_factory):
         admin["password"] = CANARY
     path = tmp_path_factory.mktemp("canary") / "fleet.yml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    return make_fleet(tmp_path_factory, fleet_file=str(path))
+    return make_fleet(tmp_path_factory, fleet_file=str(path), freeze=freeze)
 
 
 @pytest.fixture(scope="module")
@@ -306,3 +309,56 @@ def test_failed_job_still_publishes_what_it_read(tmp_path_factory, tmp_path):
     assert "Not read: SPOKE2" in job.output
     assert_password_only_in_the_runner_environment(job)
 
+
+
+def job_states(fleet, servers=("HUB1", "SPOKE1", "SPOKE2")):
+    """{"SERVER job ID": STATUS} from the emulated servers themselves."""
+    states = {}
+    for server in servers:
+        rc, out = fleet.dsmadmc("SELECT JOB_ID, STATUS FROM JOBS", server=server, password=CANARY, mode=None,
+                                extra=["-comma"])
+        assert rc == 0, out
+        for line in out.splitlines():
+            job_id, _, status = line.partition(",")
+            states["%s job %s" % (server, job_id.strip())] = status.strip()
+    return states
+
+
+def test_tape_maintenance_workflow_with_the_ledger_passed_by_set_stats(tmp_path_factory, tmp_path):
+    """begin -> end as workflow nodes: each job has its own, discarded home (the default ledger
+    path is in it), so the ledger reaches end only as begin's set_stats, passed on by AWX as an
+    extra variable. A Check job first shows the plan and changes nothing."""
+    fleet = canary_fleet(tmp_path_factory, freeze=False)       # interrupts take time to finish
+    ctype, inputs = password_credential(fleet)
+    survey = {"tape_maintenance_server": "HUB1", "tape_maintenance_targets": ["HUB1", "SPOKE1"],
+              "tape_maintenance_reason": "LTO drive 3 replaced"}
+    before = job_states(fleet)
+
+    check = Job(fleet, tmp_path, "tape_maintenance_begin.yml", survey, ctype, inputs).run(check=True)
+    assert (check.status, check.rc) == ("successful", 0), check.output
+    assert "Would interrupt 3 retention job(s)" in check.output
+    assert job_states(fleet) == before
+    assert check.stats["tape_maintenance_planned"] == ["HUB1 job 7", "HUB1 job 8", "SPOKE1 job 21"]
+    assert check.stats["tape_maintenance_ledger"] is None
+
+    begin = Job(fleet, tmp_path, "tape_maintenance_begin.yml", survey, ctype, inputs).run()
+    assert (begin.status, begin.rc) == ("successful", 0), begin.output
+    ledger = begin.stats["tape_maintenance_ledger"]
+    assert [(e["server"], e["job_id"], e["status"], e["who"]) for e in ledger["entries"]] == [
+        ("HUB1", 7, "interrupted", "alice"), ("HUB1", 8, "interrupted", "alice"),
+        ("SPOKE1", 21, "interrupted", "alice")]
+    states = job_states(fleet)
+    assert [states[k] for k in ("HUB1 job 7", "HUB1 job 8", "SPOKE1 job 21", "HUB1 job 9")] == ["INTERRUPTED"] * 4
+    assert_password_only_in_the_runner_environment(begin)
+
+    # The workflow's next node: AWX passes the artifacts of the nodes before as extra variables.
+    end = Job(fleet, tmp_path, "tape_maintenance_end.yml", dict(begin.stats, tape_maintenance_server="HUB1"),
+              ctype, inputs).run()
+    assert (end.status, end.rc) == ("successful", 0), end.output
+    assert end.stats["tape_maintenance_outcome"] == "resumed"
+    assert [e["status"] for e in end.stats["tape_maintenance_ledger"]["entries"]] == ["resumed"] * 3
+    assert end.stats["tape_maintenance_archived"].startswith(os.path.join(end.pdd + "-home", ".local", "state"))
+    states = job_states(fleet)
+    assert [states[k] for k in ("HUB1 job 7", "HUB1 job 8", "SPOKE1 job 21")] == ["SLEEPING"] * 3
+    assert states["HUB1 job 9"] == "INTERRUPTED" and states["SPOKE2 job 32"] == "INTERRUPTED"
+    assert_password_only_in_the_runner_environment(end)

@@ -1,12 +1,12 @@
-"""The tape maintenance ledger (roles/tape_maintenance/library/tape_maintenance_ledger.py): its
-operations through main(), as the role calls them, on real files in a temporary directory."""
+"""The tape maintenance ledger (plugins/modules/tape_maintenance_ledger.py): its operations
+through main(), as the role calls them, on real files in a temporary directory."""
 import json
 import os
 
 import pytest
 from ansible_collections.spectrum_protect.operations.tests.unit.compat import patch_module_args
 
-from ansible_collections.spectrum_protect.operations.roles.tape_maintenance.library import (
+from ansible_collections.spectrum_protect.operations.plugins.modules import (
     tape_maintenance_ledger as ledger_module,
 )
 

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: tape_maintenance_ledger
-short_description: The tape maintenance ledger of the tape_maintenance role
+short_description: The ledger of the tape_maintenance role
 description:
   - Keeps the record of the retention jobs that the C(begin) entry point of the role
     C(spectrum_protect.operations.tape_maintenance) interrupted, so that its C(end) entry point
@@ -18,13 +18,18 @@ description:
     flushed to disk, then renamed over the ledger) after every change, so a crash at any point
     leaves either the previous or the new ledger, never a partial one.
   - A finished ledger (every entry resumed or reported changed) is moved to the C(archive)
-    directory beside it, under a name that carries its identifier and outcome.
-  - Internal to the role; its options may change with it.
+    directory beside it, under a name that carries its start, identifier and outcome.
+  - The role is the way to use it; its options may change with the role.
 version_added: 0.2.0
-author: spectrum_protect.operations contributors
+author:
+  - spectrum_protect.operations contributors (@spectrum-protect-operations)
+extends_documentation_fragment:
+  - spectrum_protect.operations.attributes
 options:
   path:
-    description: The ledger file. Its directory is created (mode 0700) when missing.
+    description:
+      - The ledger file on the host the module runs on (use C(delegate_to) to keep it on another
+        host). Its directory is created (mode 0700) when missing.
     type: path
     required: true
   state:
@@ -32,14 +37,14 @@ options:
       - V(read) returns the ledger, if any.
       - V(open) starts a ledger for a maintenance (C(begin)). When an unfinished ledger exists
         and its last maintenance has the same C(reason), C(servers) and C(selection), this is the
-        same maintenance run again (after a crash, say): the ledger is kept as it is. Otherwise it
-        fails unless O(force) is set; then the new maintenance joins that ledger, so no job
+        same maintenance run again (after a crash, say) and the ledger is kept as it is. Otherwise
+        it fails unless O(force) is set; then the new maintenance joins that ledger, so no job
         recorded there is forgotten.
       - V(record) adds or updates the entries in O(entries), keyed by server and job ID.
       - V(import) writes O(ledger) (handed over by C(set_stats) in a workflow) when no ledger file
-        exists; when one exists, it is kept and returned.
+        exists and O(ledger) is not finished; when one exists, it is kept and returned.
       - V(close) archives the ledger when no entry is left to resume and returns its outcome;
-        otherwise the ledger stays and C(pending) names the entries left.
+        otherwise the ledger stays and RV(pending) names the entries left.
     type: str
     choices: [read, open, record, import, close]
     default: read
@@ -49,9 +54,10 @@ options:
   entries:
     description:
       - For O(state=record), the entries to add or update. Each needs C(server) and C(job_id);
-        every other key is stored as given. C(status) is one of C(interrupted) (waiting to be
-        resumed), C(resumed), C(changed) (terminated, resumed by someone else or gone: not
-        resumed) or C(pending) (its server could not be reached; still to do).
+        every other key is stored as given. C(status) is one of C(interrupting) (recorded before
+        the interrupt command is sent), C(interrupted) (waiting to be resumed), C(resumed),
+        C(changed) (terminated, resumed by someone else or gone, so not resumed) or C(pending)
+        (its server could not be reached, or the job is still on its way; still to do).
     type: list
     elements: dict
   ledger:
@@ -63,17 +69,19 @@ options:
     default: false
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: In check mode nothing is written; the result shows the ledger as it would be.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
-  platform:
-    platforms: posix
+seealso:
+  - module: spectrum_protect.operations.sp_job
 '''
 
 EXAMPLES = r'''
 - name: Refuse to begin while an unfinished maintenance exists
-  tape_maintenance_ledger:
+  spectrum_protect.operations.tape_maintenance_ledger:
     path: /var/lib/sp/tape_maintenance/ledger.json
     state: open
     maintenance: {reason: LTO drive 3 replaced, who: alice, servers: [HUB1, SPOKE1]}
@@ -89,7 +97,7 @@ unfinished:
   returned: always
   type: bool
 pending:
-  description: The entries still to resume (status C(interrupted) or C(pending)).
+  description: The entries still to resume (status C(interrupting), C(interrupted) or C(pending)).
   returned: always
   type: list
   elements: dict
@@ -114,7 +122,7 @@ import uuid
 from ansible.module_utils.basic import AnsibleModule
 
 FORMAT = 1
-OPEN_STATUSES = ('interrupted', 'pending')
+OPEN_STATUSES = ('interrupting', 'interrupted', 'pending')
 SAME_MAINTENANCE = ('reason', 'servers', 'selection')   # what makes a begin a run of the same maintenance
 STATUSES = OPEN_STATUSES + ('resumed', 'changed')
 
@@ -238,6 +246,7 @@ def record(current, entries):
         if k in index:
             merged = dict(ledger['entries'][index[k]])
             merged.update(entry)
+            merged['server'], merged['job_id'] = k
             if merged != ledger['entries'][index[k]]:
                 history = list(merged.get('history', []))
                 if entry.get('status') and entry.get('status') != ledger['entries'][index[k]].get('status'):
@@ -298,7 +307,7 @@ def main():
         elif state == 'record':
             ledger, changed = record(current, module.params['entries'])
         elif state == 'import':
-            if current is None:
+            if current is None and module.params['ledger'].get('status') != 'finished':
                 ledger = module.params['ledger']
                 if ledger.get('format') != FORMAT or not isinstance(ledger.get('entries'), list):
                     raise LedgerError('the ledger handed over is not a tape maintenance ledger of format %d' % FORMAT)
