@@ -75,6 +75,27 @@ def test_running_and_media_wait_sessions_stay_pending_and_are_cancelled_once(fle
     assert changing_commands(fleet, media_server).count("CANCEL SESSION %d" % media["id"]) == 1
 
 
+def test_all_node_sessions_of_a_spoke_before_8112(fleet):
+    old = next(s for s in fleet.spec["servers"] if not expected_jobs(s))
+    nodes = sorted(x["id"] for x in old["sessions"] if x["type"] == "Node")
+    running = sorted(x["id"] for x in old["sessions"] if x["type"] == "Node" and x["state"] == "Run")
+    assert nodes and running, "the spoke before V8.1.12 needs node sessions, one of them Running"
+    every = dict(route_to=[old["name"]], all_node_sessions=True)
+    out = play(fleet, task("sp_session", "r_check", check=True, **every), task("sp_session", "r_first", **every),
+               task("sp_session", "r_second", **every))
+    assert out["r_check"]["changed"] is True and sorted(c["id"] for c in out["r_check"]["cancelled"]) == nodes
+    first = out["r_first"]
+    assert first["changed"] is True and not first.get("failed"), first.get("msg")
+    assert sorted(c["id"] for c in first["cancelled"]) == nodes
+    assert "%s: CANCEL SESSION ALL" % old["name"] in first["commands"]
+    states = dict((p["id"], p["state"]) for p in first["pending"])     # the clock is frozen: nothing has ended
+    assert all(states[n] == "Running" for n in running)                # Running until its next wait state
+    assert all(states[n] == "Ending" for n in nodes if n not in running)
+    second = out["r_second"]
+    assert second["changed"] is False and sorted(p["id"] for p in second["pending"]) == nodes
+    assert changing_commands(fleet, old["name"]) == ["CANCEL SESSION ALL"]    # once: check mode sent nothing
+
+
 def test_refusals_and_nothing_found_send_nothing(fleet):
     everyone = conn_vars(fleet)["everyone"]
     logs = every_log(fleet)
