@@ -73,7 +73,7 @@ def test_interrupt_then_resume_the_retention_jobs_of_one_spoke(fleet):
     assert done.count("INTERRUPT JOB %d" % job["id"]) == 1 and done.count("RESUME JOB %d" % job["id"]) == 1
 
 
-def test_impossible_transitions_fail_before_any_command(fleet):
+def test_impossible_transitions_fail_before_any_command_and_privileges(fleet):
     hub_server, terminated = pick(fleet, "jobs", status="TERMINATED")
     _srv, interrupted = retention(fleet, "INTERRUPTED", hub_server)
     rule_server, rule_job = next((s["name"], j) for s in fleet.spec["servers"] if jobs_supported(s)
@@ -94,6 +94,20 @@ def test_impossible_transitions_fail_before_any_command(fleet):
     assert out["r_confirm"]["commands"] == []
     assert every_log(fleet) == logs
     assert job_status(fleet, hub_server, interrupted["id"]) == "INTERRUPTED"
+
+    # an operator may resume a job (RESUME JOB: any administrator) but not interrupt one
+    _srv, running = retention(fleet, "RUNNING", hub_server)
+    operator = next(a["name"] for a in fleet.spec["defaults"]["admins"] if a["privileges"] == ["OPERATOR"])
+    out = play(fleet, task("sp_job", "r_denied", route_to=[hub_server], id=running["id"], state="interrupted",
+                           admin_id=operator),
+               task("sp_job", "r_resumed", route_to=[hub_server], id=interrupted["id"], state="resumed",
+                    admin_id=operator))
+    denied = out["r_denied"]
+    assert denied["failed"] is True and denied["changed"] is False
+    assert hub_server in denied["msg"] and "rc 9" in denied["msg"] and "ANR2035E" in denied["msg"]
+    assert job_status(fleet, hub_server, running["id"]) == "RUNNING"
+    assert out["r_resumed"]["changed"] is True and not out["r_resumed"].get("failed"), out["r_resumed"].get("msg")
+    assert job_status(fleet, hub_server, interrupted["id"]) == "SLEEPING"
 
 
 def test_terminate_is_final(fleet):
