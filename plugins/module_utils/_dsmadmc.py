@@ -34,7 +34,9 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._parse import (
+    RC_RE,
     ParseError,
+    message_lines,
     parse_messages,
     parse_output,
     reported_rc,
@@ -509,11 +511,13 @@ class Dsmadmc(object):
 
     # -- building and masking
 
-    def argv(self, command, mode='list'):
+    def argv(self, command, mode='list', dataonly=None):
         """The exact argument list for one command; the command is one element, never split.
+        With command None, the list for a session that reads its commands from standard input.
 
         Table mode runs with -dataonly=no, because the column headings are the only names a
-        standard table has; every other mode with -dataonly=yes [DECIDED].
+        standard table has; every other mode with -dataonly=yes [DECIDED], unless `dataonly`
+        says otherwise (a batch needs the client's command echo, ANS8000I).
         """
         if mode not in MODE_FLAGS:
             raise ValueError('mode: %r is not one of %s' % (mode, ', '.join(sorted(MODE_FLAGS))))
@@ -528,8 +532,10 @@ class Dsmadmc(object):
             argv.append('-credentialsfile=' + self.credentials_file)
         if self.optfile:
             argv.append('-optfile=' + self.optfile)
-        argv += ['-dataonly=' + ('no' if mode == 'table' else 'yes'), '-noconfirm', MODE_FLAGS[mode], command]
-        return argv
+        if dataonly is None:
+            dataonly = mode != 'table'
+        argv += ['-dataonly=' + ('yes' if dataonly else 'no'), '-noconfirm', MODE_FLAGS[mode]]
+        return argv if command is None else argv + [command]
 
     def mask(self, value):
         """The value with the password replaced by ******** wherever it occurs."""
@@ -545,12 +551,21 @@ class Dsmadmc(object):
 
     # -- running
 
-    def _execute(self, command, mode):
-        _check_command(command)
-        argv = self.argv(command, mode)
+    def _execute(self, command, mode, commands=None):
+        """Run the client once: for `command`, or, with `commands`, a session that reads them
+        from standard input (after the password line when the password goes there)."""
+        if commands is None:
+            _check_command(command)
+            argv = self.argv(command, mode)
+        else:
+            for each in commands:
+                _check_command(each)
+            argv = self.argv(None, mode, dataonly=False)
         stdin = None
         if self.password is not None and self.password_transport == 'stdin':
             stdin = (self.password + '\n').encode('utf-8')
+        if commands is not None:
+            stdin = (stdin or b'') + ('\n'.join(commands) + '\nQUIT\n').encode('utf-8')
         guard_children()
         budget = min(self.timeout, self.deadline - time.monotonic())
         if budget <= 0:
@@ -609,6 +624,62 @@ class Dsmadmc(object):
         return DsmadmcResult(self.server, self.mask(command), self.mask(run.argv), run.rc, kind,
                              self.mask(rows), self.mask(messages), text=self.mask(run.stdout))
 
+    def run_batch(self, queries, mode='list'):
+        """Run several commands in ONE client session (one sign-on), each split from the others by
+        the client's own framing; per query the same outcome as run() or run_routed() would give.
+
+        queries: a list of (command, targets): targets None for a command on this server, else the
+        servers to route it to from this one (the hub). Returns one entry per query: for a plain
+        command a DsmadmcResult, or a DsmadmcError (not raised); for a routed one a list of
+        DsmadmcResult per target (a failed target's result carries its error), or a DsmadmcError.
+        Raises DsmadmcError only when the session itself failed (no sign-on, timeout, no client).
+
+        Framing [DECIDED, see docs/connector.md]: the commands go to the client's standard input,
+        one a line, then QUIT; the client runs with -dataonly=no, echoes each command as
+        `ANS8000I Server command: '...'.` before its output and follows a failing one with
+        `ANS8001I Return code N.` A command with no echo of its own (the client stopped early) is
+        an error.
+        """
+        texts = [command if targets is None else route(route_targets(targets), command) for command, targets in queries]
+        run = self._execute(None, mode, commands=texts)
+        messages = parse_messages(run.stdout)
+        chunks = _echo_chunks(run.stdout)
+        if run.timed_out or not chunks:
+            kind = self._password_kind(classify(run.rc, messages, run.timed_out), run, messages)
+            if kind in OK_KINDS:
+                kind = 'error'
+            raise self._error(kind, ' | '.join(texts), run, messages,
+                              detail=None if kind != 'error' else 'the client echoed none of the commands (ANS8000I)')
+        outcomes = []
+        for index, ((command, targets), text) in enumerate(zip(queries, texts)):
+            if index >= len(chunks):
+                outcomes.append(self._error('error', text, run, [], detail='the client ended before this command ran'))
+                continue
+            chunk = chunks[index]
+            part = _Run(run.argv, _chunk_rc(chunk['messages']), chunk['text'], '', False)
+            if targets is None:
+                outcomes.append(self._plain_outcome(text, part, mode))
+            else:
+                try:
+                    outcomes.append(self._routed_results(route_targets(targets), text, part, mode, None, None))
+                except DsmadmcError as error:
+                    outcomes.append(error)
+        return outcomes
+
+    def _plain_outcome(self, command, run, mode):
+        messages = parse_messages(run.stdout)
+        kind = classify(run.rc, messages)
+        if kind not in OK_KINDS:
+            return self._error(kind, command, run, messages)
+        rows = []
+        if kind == 'ok':
+            try:
+                rows, messages = parse_output(run.stdout, mode)
+            except ParseError as exc:
+                return self._error('garbled', command, run, messages, detail=str(exc))
+        return DsmadmcResult(self.server, self.mask(command), self.mask(run.argv), run.rc, kind,
+                             self.mask(rows), self.mask(messages), text=self.mask(run.stdout))
+
     def run_routed(self, servers, command, mode='list', columns=None, checks=None, split_on_timeout=False):
         """Route a command from this server (the hub) to others; one DsmadmcResult per target.
 
@@ -660,6 +731,10 @@ class Dsmadmc(object):
         run = self._execute(routed_command, mode)
         if run.timed_out:
             raise self._error('timeout', routed_command, run, parse_messages(run.stdout))
+        return self._routed_results(targets, routed_command, run, mode, columns, checks)
+
+    def _routed_results(self, targets, routed_command, run, mode, columns, checks):
+        """One DsmadmcResult per target from a routed command's output (see run_routed)."""
         try:
             split = split_routed(run.stdout, targets)
         except ParseError as exc:
@@ -740,6 +815,28 @@ class Dsmadmc(object):
             text += ' ' + hint
         return DsmadmcError(self.mask(text), kind, server=server, rc=run.rc, messages=self.mask(messages),
                             command=self.mask(command), argv=self.mask(run.argv))
+
+
+def _echo_chunks(stdout):
+    """A batch's output cut at the client's command echoes (ANS8000I): per command its text and
+    messages, in order. The banner before the first echo and the session's closing
+    ANS8002I are left out."""
+    lines = (stdout or '').split('\n')
+    starts = [(lineno, spans) for lineno, message, spans in message_lines(stdout) if message['id'] == 'ANS8000I']
+    chunks = []
+    for number, (lineno, spans) in enumerate(starts):
+        end = starts[number + 1][0] - 1 if number + 1 < len(starts) else len(lines)
+        # the echo may be wrapped over several lines: its body starts after its last line
+        body = lines[lineno - 1 + spans:end]
+        text = '\n'.join(line for line in body if not line.startswith('ANS8002I'))
+        chunks.append({'text': text, 'messages': parse_messages(text)})
+    return chunks
+
+
+def _chunk_rc(messages):
+    """The return code of one command of a batch: its ANS8001I, else 0."""
+    codes = [match.group(1) for match in (RC_RE.search(m['text']) for m in messages if m['id'] == 'ANS8001I') if match]
+    return int(codes[-1]) if codes else 0
 
 
 def _not_the_client(run, messages):

@@ -77,6 +77,13 @@ def parse_messages(text):
     return [entry[3] for entry in _scan(text, strict=False) if entry[1] == 'message']
 
 
+def message_lines(text):
+    """(lineno, message, lines) per ANR/ANS message of the text: the line it starts on (1-based),
+    the message, and how many physical lines it spans (the client may wrap it)."""
+    return [(entry[0], entry[3], entry[2].count('\n') + 1) for entry in _scan(text, strict=False)
+            if entry[1] == 'message']
+
+
 def reported_rc(messages):
     """The highest return code the client reported (ANS8001I / ANS8002I), or None."""
     codes = [int(match.group(1)) for match in
@@ -200,8 +207,8 @@ def glue(previous, following, width, column=None):
     return ''
 
 
-# Routing messages are complete only with their whole text; checked without blanks, since a
-# wrap may fall anywhere, even inside a server name.
+# Routing messages (and the client's command echo) are complete only with their whole text;
+# checked without blanks, since a wrap may fall anywhere, even inside a server name.
 _ROUTING_COMPLETE = {
     'ANR1687I': re.compile(r"follows:?$"),
     'ANR1688I': re.compile(r"completed\.?$"),
@@ -210,8 +217,9 @@ _ROUTING_COMPLETE = {
     'ANR1696E': re.compile(r"\.$"),
     'ANR1697I': re.compile(r"witherrors\.?$"),
     'ANR1699I': re.compile(r"server\(s\)\.?$"),
+    'ANS8000I': re.compile(r"'\.$"),     # the client's command echo: "Server command: '...'."
 }
-_WRAP_MIN = 40   # a message line shorter than this was not wrapped by the console
+_WRAP_MIN = 0    # [DECIDED] any message line without closing punctuation goes on: real texts end with one
 
 
 def _message_continues(message, line):

@@ -736,3 +736,54 @@ def test_emulator_split_routed_call_still_raises_when_the_hub_hangs(fleet, emula
         emulated(fleet['hub'], timeout=1).run_routed(fleet['spokes'], 'query status', split_on_timeout=True)
     assert caught.value.kind == 'timeout'
     assert caught.value.command == ','.join(fleet['spokes']) + ': query status'   # the first call's timeout
+
+
+# --- one sign-on for many commands (issue 10) ------------------------------------------------------
+
+BATCH = [('QUERY STATUS', None), ('SELECT PROCESS_NUM, PROCESS FROM PROCESSES', None),
+         ('SELECT * FROM PROCESSES WHERE PROCESS_NUM=999999', None), ('QUERY NOSUCHTHING', None)]
+
+
+@pytest.mark.parametrize('width', [None, '40', '25'])
+def test_emulator_batch_gives_each_command_its_own_answer_in_one_session(fleet, emulated, monkeypatch, width):
+    if width:
+        monkeypatch.setenv('SPEMU_CONSOLE_WIDTH', width)
+    hub = fleet['hub']
+    runner = emulated(hub)
+    status, processes, nothing, unknown = runner.run_batch(BATCH + [])
+    one_by_one = emulated(hub).run('SELECT PROCESS_NUM, PROCESS FROM PROCESSES')
+    assert status.kind == 'ok' and status.rows[0]['Server Name'] == hub
+    assert processes.kind == 'ok' and processes.rows == one_by_one.rows
+    assert (nothing.kind, nothing.rc) == ('empty', 11)
+    assert isinstance(unknown, DsmadmcError) and (unknown.kind, unknown.rc) == ('error', 2)
+    assert 'ANR2000E' in unknown.message_ids
+    # one client, one sign-on: the server logged all four commands in one session of its own
+    rows = emulated(hub).run("SELECT SESSION, MESSAGE FROM ACTLOG WHERE MSGNO=2017 AND MESSAGE LIKE '%NOSUCHTHING%'").rows
+    session = [row for row in rows if 'issued command: QUERY NOSUCHTHING' in row['MESSAGE']][-1]['SESSION']
+    logged = emulated(hub).run("SELECT MESSAGE FROM ACTLOG WHERE MSGNO=2017 AND SESSION=%s" % session).rows
+    assert len(logged) == 4
+
+
+def test_emulator_batch_routes_each_command_and_reports_each_target(fleet, emulated):
+    hub, spoke = fleet['hub'], fleet['spokes'][0]
+    [routed, plain] = emulated(hub).run_batch([('QUERY STATUS', [hub, spoke, 'NOSUCHSERVER']),
+                                               ('QUERY STATUS', None)])
+    assert [(r.server.upper(), r.kind) for r in routed] == [(hub, 'ok'), (spoke, 'ok'), ('NOSUCHSERVER', 'error')]
+    assert plain.kind == 'ok'
+
+
+def test_emulator_batch_that_cannot_sign_on_raises(fleet, emulated):
+    with pytest.raises(DsmadmcError) as caught:
+        emulated(fleet['spokes'][0], password='wrong-' + PASSWORD).run_batch(BATCH)
+    assert caught.value.kind == 'auth_failed'
+    assert PASSWORD not in caught.value.msg
+
+
+def test_batch_sends_the_password_then_the_commands_on_stdin(fake):
+    fake.answer("ANS8000I Server command: 'q sess'.\nANR2034E SELECT: No match found using this criteria.\n"
+                "ANS8001I Return code 11.\nANS8000I Server command: 'q proc'.\n  Process Number: 5\n")
+    [sessions, processes] = fake.runner().run_batch([('q sess', None), ('q proc', None)])
+    assert (sessions.kind, processes.rows) == ('empty', [{'Process Number': '5'}])
+    call = fake.record()
+    assert call['stdin'].split('\n') == [PASSWORD, 'q sess', 'q proc', 'QUIT', '']
+    assert '-dataonly=no' in call['argv'] and 'q sess' not in call['argv']
