@@ -1,7 +1,7 @@
 # spectrum_protect.operations: one command for every job.
 #   make test    lint, sanity, unit, integration, browser and molecule tests (what CI runs)
 #   make demo    start the emulated demo fleet, show what runs on it, write its task report
-#   make bench   parser and fleet-report benchmarks
+#   make bench   benchmarks of issue 10 (make bench-growth: the fleet report at five sizes)
 # Everything is installed from the package registries into .venv; nothing goes to $HOME.
 
 SHELL := /bin/bash
@@ -33,12 +33,12 @@ export ANSIBLE_LOCAL_TEMP := $(BUILD)/ansible-tmp
 export ANSIBLE_HOME := $(BUILD)/ansible-home
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help venv collection lint sanity unit integration browser molecule test compat demo bench changelog clean
+.PHONY: help venv collection lint sanity unit integration browser molecule test compat demo bench bench-growth changelog clean
 
 help:
 	@echo "make demo   start the emulated fleet and show its tasks"
 	@echo "make test   everything CI runs: lint, sanity, unit, integration, browser, molecule"
-	@echo "make bench  benchmarks"
+	@echo "make bench  benchmarks (docs/performance.md); make bench-growth: growth curve, about 15 min"
 	@echo "make compat unit and integration tests on every ansible-core release the collection claims"
 
 $(STAMP): requirements-dev.txt tests/emulator/pyproject.toml
@@ -75,7 +75,7 @@ sanity: collection
 	cd $(SANITY) && HOME=$(TEST_HOME) PATH=$(BIN):$(PYENV_BINS)$$PATH $(BIN)/ansible-test sanity --venv
 
 unit: collection
-	$(BIN)/pytest -q -n $(JOBS) tests/unit tests/emulator/tests
+	$(BIN)/pytest -q -n $(JOBS) tests/unit tests/emulator/tests tests/bench
 
 integration: collection
 	$(BIN)/pytest -q -n $(JOBS) tests/integration
@@ -128,6 +128,9 @@ demo: collection
 
 bench: collection
 	$(BIN)/python tests/bench/run.py
+
+bench-growth: collection
+	$(BIN)/python tests/bench/run.py --growth
 
 changelog: $(STAMP)
 	$(BIN)/antsibull-changelog release
