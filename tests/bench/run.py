@@ -72,7 +72,13 @@ def main(argv=None):
     parser.add_argument("--no-docs", action="store_true", help="do not write docs/performance.md")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--keep", action="store_true", help="keep the scratch homes")
+    parser.add_argument("--docs-from", help="write docs/performance.md from a --json file of an earlier run")
     args = parser.parse_args(argv)
+    if args.docs_from:
+        with open(args.docs_from, encoding="utf-8") as handle:
+            saved = json.load(handle)
+        perfdoc.write(saved["results"], saved["machine"], saved["points"], growth=bool(saved["points"]), size="standard")
+        return 0
     only = tuple(part.strip() for part in args.only.split(",")) if args.only else None
     write_docs = not args.no_docs and args.size == "standard"
     results, points, machine = run(args.size, only, args.growth, write_docs, args.keep)
