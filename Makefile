@@ -33,7 +33,7 @@ export ANSIBLE_LOCAL_TEMP := $(BUILD)/ansible-tmp
 export ANSIBLE_HOME := $(BUILD)/ansible-home
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help venv collection lint sanity unit integration browser molecule test compat demo bench bench-growth changelog clean
+.PHONY: help venv collection lint sanity unit integration browser molecule test compat demo bench bench-growth soak changelog clean
 
 help:
 	@echo "make demo   start the emulated fleet and show its tasks"
@@ -125,6 +125,11 @@ demo: collection
 		SP_ADMIN_ID=ADMIN SP_ADMIN_PASSWORD=passw0rd ANSIBLE_PYTHON_INTERPRETER=$(BIN)/python \
 		$(BIN)/ansible-playbook -i localhost, -c local playbooks/demo.yml -e task_report_dest=$(DEMO_HOME)/report
 	@echo "Task report of the demo fleet: file://$(DEMO_HOME)/report/task-report.html (and .json, .csv, .md)"
+
+# Issue 11's load test, 50 rounds of 20 forks acting on the same tasks (make test runs one round).
+SOAK_ROUNDS ?= 50
+soak: collection
+	SOAK_ROUNDS=$(SOAK_ROUNDS) $(BIN)/pytest -q tests/integration/test_load.py
 
 bench: collection
 	$(BIN)/python tests/bench/run.py

@@ -26,6 +26,7 @@ from ansible_collections.spectrum_protect.operations.plugins.module_utils._actio
     ACTIONS,
     ENDED,
     IMPOSSIBLE,
+    NONE,
     STATE_ACTIONS,
     command_for,
     describe,
@@ -116,6 +117,10 @@ def require_selector(params, names):
     """At least one selector, so that no task selects every task of a server by accident."""
     if not any(_given(params.get(name)) for name in names):
         raise ValueError('one of these options is required to select what to act on: %s' % ', '.join(names))
+
+
+def command_text(error):
+    return '"%s"' % error.command if error.command else 'the command'
 
 
 def _brief(task, **extra):
@@ -320,6 +325,8 @@ class ActionFlow(object):
         try:
             result = self.fleet.act(key, command)
         except DsmadmcError as error:
+            if error.kind == 'error' and self.overtaken(entry, key, error):
+                return None
             entry['error'] = error.msg
             self.fleet.fail(key, error)
             return None
@@ -328,6 +335,27 @@ class ActionFlow(object):
         if result.kind == 'empty':    # rc 11: the server found nothing to act on - it had ended
             entry['after'] = None
         return result
+
+    def overtaken(self, entry, key, error):
+        """After the server refused a command: read the task again; when its state now means the
+        goal is reached or under way (another administrator, or another run at the same time,
+        acted between our read and our command), that is no error and no change of ours."""
+        if entry['task']['type'] not in ('session', 'process', 'job'):
+            return False
+        try:
+            state = self.read([key])
+        except (DsmadmcError, ValueError):
+            return False
+        now = dict((t['id'], t) for t in state.get(key, [])).get(entry['task']['id'])
+        again = plan(self.action, now, self.cancel_requested(now) if now is not None else False)
+        if again.decision != NONE:
+            return False
+        entry['plan'] = again
+        entry['after'] = now
+        entry['notes'].append('the server refused %s (%s): meanwhile it was %s, so nothing of ours changed it'
+                              % (command_text(error), ', '.join(error.message_ids) or 'rc %s' % error.rc,
+                                 state_words(now) if now is not None else 'no longer listed'))
+        return True
 
     def watched(self):
         """Entries whose goal the server is still working towards (sent now or earlier)."""
@@ -880,4 +908,3 @@ def read_requested_cancels(fleet, candidates):
     for key, result in fleet.query(COMMAND_LOG_SQL % max(window.values()), keys, query='command log').items():
         out[key] = requested_cancels(result.rows, key)
     return out
-
