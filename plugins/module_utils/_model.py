@@ -367,5 +367,3 @@ def visible(task):
     """False for tasks the page hides: sessions that completed successfully (and were checked)."""
     return not (task['type'] == 'session' and task['outcome'] == 'successful'
                 and task.get('outcome_verified', True))
-
-

@@ -265,6 +265,13 @@ summary:
       no unknown or unverified outcome); false means the counts are a lower bound.
   returned: success
   type: dict
+  contains:
+    unknown:
+      description: Completed tasks whose outcome is unknown.
+      type: int
+    complete:
+      description: True only when every server was read in full.
+      type: bool
   sample:
     successful: 12
     warning: 2
@@ -288,6 +295,11 @@ servers:
   returned: success
   type: list
   elements: dict
+  contains:
+    truncated:
+      description: The queries whose answer was cut at O(max_rows).
+      type: list
+      elements: str
   sample:
     - name: SPOKE3
       version: 8.1.10
