@@ -43,7 +43,7 @@ def _fmt(value, unit):
 def _wall(result):
     if not result.get("wall"):
         return ""
-    return "%.1f s / %.1f s" % result["wall"]
+    return "%.1f s / %.1f s" % tuple(result["wall"])
 
 
 def _ratio(result):

@@ -38,14 +38,17 @@ def record(argv, env, input_text=None, out="/tmp/profile.raw"):
         return handle.read()
 
 
-def summarize(raw, top=12):
-    """{kind: {'samples', 'self': [(frame, n)], 'total': [(frame, n)]}} from collapsed stacks."""
+def summarize(raw, top=12, focus=None):
+    """{kind: {'samples', 'self': [(frame, n)], 'total': [(frame, n)]}} from collapsed stacks;
+    with `focus` (substrings) only the stacks that pass through one of them."""
     kinds = collections.defaultdict(lambda: {"samples": 0, "self": collections.Counter(), "total": collections.Counter()})
     for line in raw.splitlines():
         stack, _blank, count = line.rpartition(" ")
         if not stack or not count.isdigit():
             continue
         count = int(count)
+        if focus and not any(needle in stack for needle in focus):
+            continue
         frames = stack.split(";")
         kind = "?"
         while frames and frames[0].startswith("process "):     # the chain of processes, parent first
@@ -132,6 +135,8 @@ def main(argv):
             raw = profile_report(work, int(argv[1]), int(argv[2]))
         elif argv[:1] == ["parse"]:
             raw = profile_parse(work, argv[1], int(argv[2]))
+            print(text(summarize(raw, focus=("parse_output", "split_routed"))))   # not the making of the answers
+            return 0
         else:
             print(__doc__)
             return 2
