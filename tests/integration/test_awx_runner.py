@@ -331,7 +331,7 @@ def test_tape_maintenance_workflow_with_the_ledger_passed_by_set_stats(tmp_path_
     fleet = canary_fleet(tmp_path_factory, freeze=False)       # interrupts take time to finish
     ctype, inputs = password_credential(fleet)
     survey = {"tape_maintenance_server": "HUB1", "tape_maintenance_targets": ["HUB1", "SPOKE1"],
-              "tape_maintenance_reason": "LTO drive 3 replaced"}
+              "tape_maintenance_reason": "LTO drive 3 replaced", "tape_maintenance_poll_interval": 1}
     before = job_states(fleet)
 
     check = Job(fleet, tmp_path, "tape_maintenance_begin.yml", survey, ctype, inputs).run(check=True)
@@ -352,8 +352,8 @@ def test_tape_maintenance_workflow_with_the_ledger_passed_by_set_stats(tmp_path_
     assert_password_only_in_the_runner_environment(begin)
 
     # The workflow's next node: AWX passes the artifacts of the nodes before as extra variables.
-    end = Job(fleet, tmp_path, "tape_maintenance_end.yml", dict(begin.stats, tape_maintenance_server="HUB1"),
-              ctype, inputs).run()
+    end = Job(fleet, tmp_path, "tape_maintenance_end.yml",
+              dict(begin.stats, tape_maintenance_server="HUB1", tape_maintenance_poll_interval=1), ctype, inputs).run()
     assert (end.status, end.rc) == ("successful", 0), end.output
     assert end.stats["tape_maintenance_outcome"] == "resumed"
     assert [e["status"] for e in end.stats["tape_maintenance_ledger"]["entries"]] == ["resumed"] * 3
@@ -362,3 +362,24 @@ def test_tape_maintenance_workflow_with_the_ledger_passed_by_set_stats(tmp_path_
     assert [states[k] for k in ("HUB1 job 7", "HUB1 job 8", "SPOKE1 job 21")] == ["SLEEPING"] * 3
     assert states["HUB1 job 9"] == "INTERRUPTED" and states["SPOKE2 job 32"] == "INTERRUPTED"
     assert_password_only_in_the_runner_environment(end)
+
+
+def test_task_report_job_template(fleet, tmp_path):
+    """playbooks/task_report.yml (the task_report role) as the report template: survey answers,
+    the password credential, the report's files written where the template says, its summary in
+    the artifacts."""
+    ctype, inputs = password_credential(fleet)
+    dest = tmp_path / "reports"
+    survey = {"task_report_server": "HUB1", "task_report_route_to": ["HUB1", "SPOKE1", "SPOKE2", "SPOKE3"],
+              "task_report_dest": str(dest), "task_report_since": "24h"}
+    job = Job(fleet, tmp_path, "task_report.yml", survey, ctype, inputs).run()
+    assert (job.status, job.rc) == ("successful", 0), job.output
+    report = job.stats["task_report"]
+    assert report["servers_unreachable"] == []
+    total, _ = fleet_counts(fleet.spec, [s["name"] for s in fleet.spec["servers"]])
+    assert {key: report["summary"][key] for key in total} == total
+    written = sorted(os.listdir(str(dest)))
+    assert written and all(os.path.join(str(dest), name) in report["paths"].values() for name in written)
+    for name in written:
+        assert CANARY not in (dest / name).read_text(), name
+    assert_password_only_in_the_runner_environment(job)
