@@ -13,6 +13,9 @@ __metaclass__ = type
 
 import os
 import re
+import time
+
+from collections.abc import Mapping
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
@@ -80,6 +83,8 @@ class ActionModule(ActionBase):
     _requires_connection = False
 
     def run(self, tmp=None, task_vars=None):
+        started = time.time()
+        timings = {}
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         validation, args = self.validate_argument_spec(
@@ -89,6 +94,7 @@ class ActionModule(ActionBase):
         if args['result_var']:
             args['results'], args['hosts'] = self._from_hosts(task_vars or {}, args['hosts'], args['result_var'],
                                                               args['server_var'])
+        timings['arguments'] = round(time.time() - started, 3)
         for key in ('max_failed', 'max_unknown', 'max_unreachable', 'markdown_limit'):
             if args[key] is not None and args[key] < 0:
                 raise AnsibleActionFail('%s must be 0 or more, got %d' % (key, args[key]))
@@ -110,9 +116,11 @@ class ActionModule(ActionBase):
         thresholds = {'failed': args['max_failed'], 'unknown': args['max_unknown'],
                       'unreachable': args['max_unreachable']}
         try:
+            begun = time.time()
             model = _report.build(args['results'], hosts=args['hosts'], title=args['title'],
                                   parameters=parameters, include_raw=args['include_raw'],
                                   include_messages=args['activity_log'], thresholds=thresholds)
+            timings['model'] = round(time.time() - begun, 3)
             options = {'markdown_full': args['markdown_full'], 'markdown_limit': args['markdown_limit'],
                        'timeline_windows': args['timeline_windows']}
             if self._task.check_mode:
@@ -121,7 +129,8 @@ class ActionModule(ActionBase):
                 for fmt in args['formats']:   # render anyway: check mode finds what a real run would fail on
                     _report.render(model, fmt, options)
             else:
-                paths = _report.write(model, dest, args['basename'], args['formats'], options, mode=mode)
+                paths = _report.write(model, dest, args['basename'], args['formats'], options, mode=mode,
+                                      timings=timings)
         except _report.ReportError as exc:
             raise AnsibleActionFail(str(exc))
         except OSError as exc:
@@ -147,7 +156,9 @@ class ActionModule(ActionBase):
                 'thresholds_exceeded': exceeded,
             },
             'lines': self._lines(model, paths, message),
+            'timings': timings,
         })
+        timings['total'] = round(time.time() - started, 3)
         if self._task.check_mode:
             result['msg'] = 'check mode: the report was built but not written'
         if message and args['fail_on_threshold']:
@@ -159,19 +170,30 @@ class ActionModule(ActionBase):
     def _from_hosts(task_vars, hosts, result_var, server_var):
         """Each host's registered read and the server it stands for (server_var, else its name).
 
-        Read from hostvars here rather than templated into the task's arguments: a host that never
-        ran the read simply has no result, and 100,000 tasks are not copied through a template."""
-        hostvars = task_vars.get('hostvars') or {}
+        Taken as registered, not through the templating engine: a registered result holds no
+        template, and templating 100,000 tasks (as task arguments or through hostvars[...]) costs
+        far more than rendering them. A host that never ran the read simply has no result."""
+        hostvars = task_vars.get('hostvars')
+        current = task_vars.get('inventory_hostname')
         results, names = [], []
         for host in hosts:
-            try:
-                own = hostvars[host]
-            except KeyError:
+            own = task_vars if host == current else None
+            if own is None and hostvars is not None:
+                try:
+                    own = hostvars.raw_get(host)
+                except (AttributeError, KeyError):
+                    own = None
+            if not isinstance(own, Mapping):   # an unknown host: an undefined marker
                 own = {}
-            result = own.get(result_var) if hasattr(own, 'get') else None
-            server = own.get(server_var) if server_var and hasattr(own, 'get') else None
-            results.append(result if isinstance(result, dict) else {})
-            names.append(str(server or host))
+            result = own.get(result_var)
+            results.append(result if isinstance(result, Mapping) else {})
+            server = None
+            if server_var and hostvars is not None and server_var in own:
+                try:   # one small variable: templated, it may be written as a template
+                    server = hostvars[host].get(server_var)
+                except Exception:   # pylint: disable=broad-except  (an undefined or broken template: the host's name)
+                    server = None
+            names.append(str(server) if server else str(host))
         return results, names
 
     @staticmethod

@@ -214,4 +214,8 @@ lines:
   returned: always
   type: list
   elements: str
+timings:
+  description: Seconds spent in the action - C(arguments), C(model), one per format written, C(total).
+  returned: always
+  type: dict
 '''

@@ -53,9 +53,11 @@ def names(fleet):
     return [s['name'] for s in fleet.spec['servers']]
 
 
-def run_report(fleet, name, hub=True, password='passw0rd', extra=None, check=False, expect_rc=0, verbose=False):
+def run_report(fleet, name, hub=True, password='passw0rd', extra=None, check=False, expect_rc=0, verbose=False,
+               aliases=False):
     """Run playbooks/task_report.yml; the connection goes in through the role's variables (a vars
-    file, never the command line)."""
+    file, never the command line). Per server with `aliases`, the inventory hosts are named
+    `sp-<name>` and each names its stanza with task_report_server (a template, as inventories do)."""
     run_dir = os.path.join(fleet.home, name)
     os.makedirs(run_dir)
     dest = os.path.join(run_dir, 'report')
@@ -70,7 +72,10 @@ def run_report(fleet, name, hub=True, password='passw0rd', extra=None, check=Fal
         yaml.safe_dump(variables, handle)
     inventory = os.path.join(run_dir, 'inventory.yml')
     with open(inventory, 'w') as handle:
-        yaml.safe_dump({'sp_servers': {'hosts': dict((n, {}) for n in names(fleet)),
+        hosts = dict((n, {}) for n in names(fleet))
+        if aliases:
+            hosts = dict(('sp-' + n.lower(), {'stanza': n, 'task_report_server': '{{ stanza }}'}) for n in names(fleet))
+        yaml.safe_dump({'sp_servers': {'hosts': hosts,
                                        'vars': {'ansible_connection': 'local',
                                                 'ansible_python_interpreter': sys.executable}},
                         'ungrouped': {'hosts': {'localhost': {'ansible_connection': 'local',

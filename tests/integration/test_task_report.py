@@ -111,7 +111,7 @@ def test_a_spoke_down_stands_at_the_top_and_the_rest_is_reported(fresh_fleet):
     spoke = next(s['name'] for s in fleet.spec['servers'] if s.get('role') != 'hub')
     fleet.spemu('fault', spoke, 'down')
     hub = run_report(fleet, 'hub-down')
-    per_server = run_report(fleet, 'per-server-down', hub=False)
+    per_server = run_report(fleet, 'per-server-down', hub=False, aliases=True)   # hosts sp-hub1 ... name their stanzas
     for run in (hub, per_server):
         report = run.report
         assert_matches_fleet(report, fleet, down=(spoke,))
