@@ -48,9 +48,12 @@ def run(size_name, only, growth, write_docs, keep=False):
                                          "d": "growth", "e": "pushdown"}[key]), file=sys.stderr, flush=True)
             if key == "d":
                 rows, points = benchmarks.bench_growth(size, work)
-                results += rows
             else:
-                results += steps[key](size, work)
+                rows = steps[key](size, work)
+            results += rows
+            # each benchmark's rows as soon as it is done (a long run stopped later keeps them)
+            print(perfdoc.table_text(rows, dict(machine, load_end="%.2f %.2f %.2f" % os.getloadavg(),
+                                                seconds=round(time.time() - started))), flush=True)
     finally:
         if not keep:
             benchlib.remove(work)
