@@ -166,8 +166,7 @@ class ActionModule(ActionBase):
             result['msg'] = message
         return result
 
-    @staticmethod
-    def _from_hosts(task_vars, hosts, result_var, server_var):
+    def _from_hosts(self, task_vars, hosts, result_var, server_var):
         """Each host's registered read and the server it stands for (server_var, else its name).
 
         Taken as registered, not through the templating engine: a registered result holds no
@@ -188,10 +187,13 @@ class ActionModule(ActionBase):
             result = own.get(result_var)
             results.append(result if isinstance(result, Mapping) else {})
             server = None
-            if server_var and hostvars is not None and server_var in own:
-                try:   # one small variable: templated, it may be written as a template
-                    server = hostvars[host].get(server_var)
-                except Exception:   # pylint: disable=broad-except  (an undefined or broken template: the host's name)
+            if server_var and server_var in own:
+                try:   # one small variable, templated: it may be written as a template
+                    if own is task_vars:   # this host: role and play variables are here, not in hostvars
+                        server = self._templar.template(own[server_var])
+                    elif hostvars is not None:
+                        server = hostvars[host].get(server_var)
+                except Exception:   # pylint: disable=broad-except  (undefined or broken: the host's name)
                     server = None
             names.append(str(server) if server else str(host))
         return results, names
