@@ -8,7 +8,6 @@ import json
 import os
 import re
 
-import pytest
 import yaml
 
 import expected
@@ -168,13 +167,10 @@ def test_the_password_never_reaches_a_report_or_the_output(tmp_path_factory, tmp
             assert canary not in handle.read(), name
 
 
-@pytest.mark.parametrize('bad, message', [
-    ({'task_report_types': ['tape']}, 'task_report_types'),
-    ({'task_report_formats': ['pdf']}, 'task_report_formats'),
-    ({'task_report_max_failed': 'many'}, 'task_report_max_failed'),
-])
-def test_bad_role_variables_are_refused_before_anything_runs(fleet, bad, message):
-    run = run_report(fleet, 'bad-%s' % list(bad)[0], extra=bad, expect_rc=2)
-    assert message in run.output
+def test_bad_role_variables_are_refused_before_anything_runs(fleet):
+    bad = {'task_report_types': ['tape'], 'task_report_formats': ['pdf'], 'task_report_max_failed': 'many'}
+    run = run_report(fleet, 'bad-variables', extra=bad, expect_rc=2)
+    for name in bad:      # the role's argument spec names every one of them at once
+        assert name in run.output, name
     assert 'Read the sessions, processes and jobs' not in run.output
     assert not os.path.exists(run.dest)
