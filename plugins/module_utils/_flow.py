@@ -19,8 +19,6 @@ done elsewhere in the result.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import re
-
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._actions import (
     ACT,
     ACTIONS,
@@ -91,10 +89,6 @@ PROCESS_CHECKS = {'PROCESS_NUM': to_int, 'JOB_ID': to_int, 'PARENT_PROCESS': to_
                   'START_TIME': parse_timestamp, 'SERVER_TIME': parse_timestamp}
 JOB_CHECKS = {'Job Id': to_int}
 OWN_SESSION_SECONDS = 5
-_ISSUED_RE = re.compile(r'issued command:\s*(?P<command>.*?)\s*(?:\((?:SESSION|PROCESS):[^)]*\))?\s*$',
-                        re.IGNORECASE)
-_ROUTED_RE = re.compile(r'^\s*(?:\((?P<paren>[^()\s]+)\)\s*|(?P<plain>[A-Za-z0-9_.\-]+(?:,[A-Za-z0-9_.\-]+)*):\s*)'
-                        r'(?P<rest>.*)$')
 
 
 class FlowError(Exception):
