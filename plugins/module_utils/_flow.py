@@ -245,6 +245,11 @@ class ActionFlow(object):
 
     def run(self):
         self.validate()
+        self.ids()
+        for option in ('job_id', 'parent_process', 'min_wait_seconds'):
+            value = self.params.get(option)
+            if value is not None and value < 0:
+                raise ValueError('%s: %r is not a whole number >= 0' % (option, value))
         self.fleet.connect()
         targets = self.targets()
         before = self.read(targets) if targets else {}
@@ -285,11 +290,13 @@ class ActionFlow(object):
     def ids(self):
         ids = []
         if self.params.get('id') is not None:
+            if self.params['id'] < 0:
+                raise ValueError('id: %r is not a whole number >= 0' % (self.params['id'],))
             ids.append(self.params['id'])
-        ids += self.params.get('ids') or []
-        for value in ids:
+        for value in self.params.get('ids') or []:
             if value < 0:
-                raise ValueError('id: %r is not a whole number >= 0' % (value,))
+                raise ValueError('ids: %r is not a whole number >= 0' % (value,))
+            ids.append(value)
         return ids
 
     def refuse(self):

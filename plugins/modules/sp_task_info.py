@@ -318,6 +318,9 @@ commands:
   elements: str
 '''
 
+from ansible_collections.spectrum_protect.operations.plugins.module_utils._dsmadmc import (
+    pattern_arg,
+)
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._filters import (
     check_states,
     parse_since,
@@ -349,6 +352,13 @@ def check_options(params):
         raise ValueError('max_rows: %d is not from 1 to %d' % (params['max_rows'], MAX_ROWS))
     if params['activity_log_limit'] > MAX_ROWS:
         raise ValueError('activity_log_limit: %d is more than %d' % (params['activity_log_limit'], MAX_ROWS))
+    for option in ('client_name', 'description'):
+        if params[option] is not None:
+            pattern_arg(params[option], option)
+    for option in ('ids', 'job_id'):
+        values = params[option] if isinstance(params[option], list) else [params[option]]
+        if any(value is not None and value < 0 for value in values):
+            raise ValueError('%s: %r is not a whole number >= 0' % (option, params[option]))
     return since
 
 

@@ -217,11 +217,11 @@ def test_filters_are_pushed_into_the_queries(fake, capfd):
 
 def test_one_job_and_a_wildcard_that_sql_would_misread(fake, capfd):
     fake.answer()
-    run(capfd, fake, job_id=12, description='RECL_%*')
+    run(capfd, fake, job_id=12, description='RECL_*')     # '_' is a LIKE wildcard: filtered after reading
     commands = fake.commands()
     assert 'QUERY JOB 12 STATUS=ANY' in commands
     [processes] = [c for c in commands if 'FROM PROCESSES' in c]
-    assert 'P.JOB_ID = 12' in processes and 'LIKE' not in processes     # % in the pattern: filtered after
+    assert 'P.JOB_ID = 12' in processes and 'LIKE' not in processes
 
 
 def test_one_unreadable_record_never_drops_the_others(fake, capfd):
@@ -251,6 +251,9 @@ def test_an_ambiguous_job_date_is_left_empty_with_a_warning(fake, capfd):
     ('timeout', 0, ['timeout', '0']),
     ('max_rows', 0, ['max_rows', '0']),
     ('server', 'HUB1\n', ['server']),
+    ('description', "x'); DELETE FROM SESSIONS; --", ['description']),
+    ('client_name', 'SPOKE1: cancel session all', ['client_name']),
+    ('ids', [-1], ['ids', '-1']),
 ])
 def test_out_of_range_values_are_refused_before_any_command(fake, capfd, option, value, words):
     fake.answer()
