@@ -22,7 +22,7 @@ description:
   - A result without C(tasks) (a failed read) becomes a server that could not be read, with its
     error; it never stops the report.
   - Rendering is Python, linear in the number of tasks; 100,000 tasks take a few seconds.
-  - The role M(spectrum_protect.operations.task_report) reads the fleet and calls this action;
+  - The role P(spectrum_protect.operations.task_report#role) reads the fleet and calls this action;
     use the action directly to render results you already have.
   - Thresholds (O(max_failed), O(max_unknown), O(max_unreachable)) are checked after the files are
     written; with O(fail_on_threshold=true) the task then fails with a message naming the counts.
