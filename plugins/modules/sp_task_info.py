@@ -130,10 +130,15 @@ EXAMPLES = r'''
     credentials_file: /etc/sp/admin.cred
   register: fleet
 
-- name: Fail the maintenance window when anything failed
+- name: Fail the maintenance window when anything failed, or when the counts are not complete
   ansible.builtin.assert:
-    that: fleet.summary.failed == 0
-    fail_msg: "{{ fleet.tasks | selectattr('outcome', 'eq', 'failed') | list }}"
+    that:
+      - fleet.summary.failed == 0
+      - fleet.summary.complete
+    fail_msg: >-
+      {{ fleet.summary.failed }} task(s) failed, {{ fleet.summary.unknown }} unknown, counts complete:
+      {{ fleet.summary.complete }}: {{ fleet.tasks | selectattr('outcome', 'eq', 'failed')
+      | map(attribute='description') | join(', ') }}
 
 - name: Interrupted retention jobs and the processes of job 12
   spectrum_protect.operations.sp_task_info:

@@ -1,5 +1,5 @@
 """Issue 11, bad input, proved from the servers: a sample of the hostile values of every module
-(the whole matrix runs in tests/unit/plugins/modules/test_hostile_input.py) is refused before any
+(the whole matrix runs in tests/unit/plugins/modules/test_bad_input_matrix.py) is refused before any
 command is sent - the emulated servers' activity logs (every command is logged as ANR2017I) gain
 nothing - and never with a traceback."""
 import json

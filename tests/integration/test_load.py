@@ -11,7 +11,9 @@ import time
 import pytest
 
 from actions_support import PASSWORD, changing_commands, make_fleet
-from conftest import BIN
+from actions_support import harness
+
+BIN = harness.BIN
 
 FORKS = 20
 ROUNDS = int(os.environ.get("SOAK_ROUNDS", "1"))

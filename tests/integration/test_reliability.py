@@ -13,7 +13,10 @@ import yaml
 
 import pytest
 
-from conftest import BIN, make_fleet
+from actions_support import harness
+
+BIN = harness.BIN
+make_fleet = harness.make_fleet
 
 CLIENT_TIMEOUT = 120      # far longer than the test: only the stop may end the hanging client
 
@@ -105,7 +108,7 @@ def test_slow_spokes_cannot_stretch_the_run_past_total_timeout(tmp_path_factory)
     assert by_name["HUB1"]["read"] and by_name["SPOKE3"]["read"]
     assert result["summary"]["complete"] is False
     # the ansible-playbook run itself adds a few seconds of its own
-    assert elapsed < 12 + 15, elapsed
+    assert elapsed < 75, elapsed      # the defect took 52 s with timeout 5; a loaded CI machine adds its own
     assert len(result["commands"]) <= 14, result["commands"]
     later = [c for c in result["commands"][1:] if "SPOKE1" in c]
     assert len(later) == 1, result["commands"]     # after its timeout, SPOKE1 was not asked again

@@ -10,7 +10,10 @@ import os
 
 import pytest
 
-from conftest import ROOT, make_fleet
+from actions_support import harness
+
+ROOT = harness.ROOT
+make_fleet = harness.make_fleet
 
 FORMS_FLEET = os.path.join(ROOT, "tests", "emulator", "fleets", "forms.yml")
 SERVERS = ["FHUB", "FORMS1", "FORMS2"]
