@@ -193,8 +193,8 @@ class ActionModule(ActionBase):
                         server = self._templar.template(own[server_var])
                     elif hostvars is not None:
                         server = hostvars[host].get(server_var)
-                except Exception:   # pylint: disable=broad-except  (undefined or broken: the host's name)
-                    server = None
+                except Exception:  # pylint: disable=broad-except
+                    server = None   # undefined or broken: the host's name stands in
             names.append(str(server) if server else str(host))
         return results, names
 
