@@ -61,3 +61,6 @@ def test_bad_input_is_refused_before_any_command(fleet):
         assert "Traceback" not in msg and "MODULE FAILURE" not in msg, msg
         assert option in msg, "%s %s=%r: the message does not name the option: %s" % (module, option, value, msg)
     assert PASSWORD not in fleet.last_output
+    for server in SERVERS:      # nor in any server's activity log (the emulator's log of every command)
+        rc, text = fleet.dsmadmc("SELECT MESSAGE FROM ACTLOG", server=server)
+        assert rc == 0 and "ANR2017I" in text and PASSWORD not in text
