@@ -134,3 +134,54 @@ def test_total_timeout_stops_the_run_and_says_what_was_not_read(tmp_path_factory
     assert server["read"] is False
     assert any("total_timeout" in entry["msg"] for entry in server["errors"]), server["errors"]
     assert len(result["commands"]) <= 4, result["commands"]
+
+
+def test_the_controller_killed_in_the_middle_of_an_action_and_a_rerun_finishes_it(tmp_path_factory):
+    """sp_job interrupts SPOKE1's retention jobs and waits; the whole playbook is killed (SIGKILL to
+    its process group) while the module waits. No client is left running, and running the same task
+    again finishes the work without sending the interrupt twice."""
+    fleet = make_fleet(tmp_path_factory)
+    task = {"name": "interrupt and wait", "spectrum_protect.operations.sp_job": {
+        "server": "SPOKE1", "admin_id": "ADMIN", "password": "passw0rd", "job_type": "RETENTION",
+        "states": ["Running", "Sleeping"], "state": "interrupted", "wait": True, "wait_timeout": 300,
+        "poll_interval": 1}}
+    path = os.path.join(fleet.home, "kill.yml")
+    with open(path, "w") as handle:
+        yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": [task]}], handle)
+    argv = [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local", path]
+
+    def interrupts():
+        rc, text = fleet.dsmadmc("SELECT MESSAGE FROM ACTLOG WHERE MSGNO=2017", server="SPOKE1")
+        return [line for line in text.splitlines() if "INTERRUPT JOB" in line.upper()]
+
+    proc = subprocess.Popen(argv, env=fleet.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        assert wait_for(lambda: bool(interrupts()), 90), "the interrupt was never sent"
+        time.sleep(2)                            # the module is now waiting (the clock is frozen)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert wait_for(lambda: not clients(fleet), 15), "dsmadmc left running: %s" % clients(fleet)
+    sent = len(interrupts())
+    fleet.spemu("advance", "10m")
+    result = fleet.playbook("""
+    - name: the same task again
+      spectrum_protect.operations.sp_job:
+        server: SPOKE1
+        admin_id: ADMIN
+        password: passw0rd
+        job_type: RETENTION
+        states: [Running, Sleeping, Interrupted]
+        state: interrupted
+        wait: true
+        wait_timeout: 60
+        poll_interval: 1
+      register: r_again
+    """)["r_again"]
+    assert not result.get("failed"), result
+    assert result["changed"] is False and len(interrupts()) == sent
+    assert result["tasks"] and all(task["state"] == "Interrupted" for task in result["tasks"]), result["tasks"]
+    assert all(task["plan"] == "none" for task in result["tasks"]), result["tasks"]
