@@ -185,3 +185,29 @@ def test_the_controller_killed_in_the_middle_of_an_action_and_a_rerun_finishes_i
     assert result["changed"] is False and len(interrupts()) == sent
     assert result["tasks"] and all(task["state"] == "Interrupted" for task in result["tasks"]), result["tasks"]
     assert all(task["plan"] == "none" for task in result["tasks"]), result["tasks"]
+
+
+def test_a_canary_password_is_in_no_verbose_output(tmp_path_factory):
+    """-vvv shows module invocations: the password (and the other no_log values) never."""
+    fleet = make_fleet(tmp_path_factory)
+    tasks = [
+        {"name": "read", "spectrum_protect.operations.sp_task_info": {
+            "server": "HUB1", "route_to": ["HUB1", "SPOKE1"], "admin_id": "ADMIN", "password": "passw0rd"}},
+        {"name": "a wrong password", "spectrum_protect.operations.sp_task_info": {
+            "server": "SPOKE1", "admin_id": "ADMIN", "password": "passw0rd-canary-wrong"}, "ignore_errors": True},
+        {"name": "act in check mode", "spectrum_protect.operations.sp_session": {
+            "server": "SPOKE1", "admin_id": "ADMIN", "password": "passw0rd", "states": ["Idle wait"],
+            "state": "cancelled"}, "check_mode": True},
+        {"name": "argv transport", "spectrum_protect.operations.sp_job": {
+            "server": "SPOKE1", "admin_id": "ADMIN", "password": "passw0rd", "password_transport": "argv",
+            "job_type": "RETENTION", "states": ["Sleeping", "Running"], "state": "interrupted"}, "check_mode": True},
+    ]
+    path = os.path.join(fleet.home, "verbose.yml")
+    with open(path, "w") as handle:
+        yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}], handle)
+    proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-vvv", "-i", "localhost,", "-c", "local", path],
+                          env=fleet.env, capture_output=True, text=True, timeout=600, check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-3000:]
+    assert "ok=4" in output and "ignored=1" in output
+    assert "passw0rd" not in output
