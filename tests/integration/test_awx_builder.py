@@ -25,6 +25,19 @@ IBM_PACKAGES = ("gskcrypt64-8.0.55.31.linux.x86_64.rpm", "gskssl64-8.0.55.31.lin
                 "TIVsm-API64.x86_64.rpm", "TIVsm-BA.x86_64.rpm")
 
 
+def snapshot(dest):
+    """A copy of the collection's files (what git tracks and new, unignored files), so the build
+    reads each file once, as it is now: building the live tree directly would race with edits."""
+    listed = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=ROOT,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for rel in filter(None, listed):
+        src = os.path.join(ROOT, rel)
+        if os.path.isfile(src):
+            os.makedirs(os.path.join(dest, os.path.dirname(rel)), exist_ok=True)
+            shutil.copy2(src, os.path.join(dest, rel))
+    return dest
+
+
 def run(argv, cwd, env=None):
     proc = subprocess.run(argv, cwd=str(cwd), env=env, capture_output=True, text=True, timeout=300,
                           check=False)
@@ -37,7 +50,8 @@ def built(tmp_path_factory):
     """The build directory the example expects: the collection artifact and an ibm-client folder."""
     work = tmp_path_factory.mktemp("ee")
     env = dict(os.environ, HOME=str(work), ANSIBLE_HOME=str(work / "ansible-home"))
-    run([os.path.join(BIN, "ansible-galaxy"), "collection", "build", "--output-path", str(work), ROOT],
+    source = snapshot(str(work / "source"))
+    run([os.path.join(BIN, "ansible-galaxy"), "collection", "build", "--output-path", str(work), source],
         cwd=work, env=env)
     shutil.copy(EXAMPLE, str(work / "execution-environment.yml"))
     client = work / "ibm-client"

@@ -8,6 +8,7 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import subprocess
 import tarfile
 
@@ -27,6 +28,19 @@ make_fleet = harness.make_fleet
 
 VERSION = yaml.safe_load(open(os.path.join(ROOT, "galaxy.yml")))["version"]
 ARTIFACT = "spectrum_protect-operations-%s.tar.gz" % VERSION
+
+
+def snapshot(dest):
+    """A copy of the collection's files (what git tracks and new, unignored files), so the build
+    reads each file once, as it is now: building the live tree directly would race with edits."""
+    listed = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=ROOT,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for rel in filter(None, listed):
+        src = os.path.join(ROOT, rel)
+        if os.path.isfile(src):
+            os.makedirs(os.path.join(dest, os.path.dirname(rel)), exist_ok=True)
+            shutil.copy2(src, os.path.join(dest, rel))
+    return dest
 
 
 def galaxy(*args, env, cwd):
@@ -51,7 +65,8 @@ def installed(tmp_path_factory):
         "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
         "ANSIBLE_NOCOLOR": "1",
     })
-    galaxy("collection", "build", "--output-path", str(work), ROOT, env=env, cwd=str(work))
+    source = snapshot(str(work / "source"))
+    galaxy("collection", "build", "--output-path", str(work), source, env=env, cwd=str(work))
     artifact = work / ARTIFACT
     assert artifact.is_file(), os.listdir(str(work))
     galaxy("collection", "install", "--offline", "-p", str(clean / "collections"), str(artifact),
