@@ -170,6 +170,14 @@ def test_a_server_whose_task_queries_failed_is_not_read():
     assert '2 servers could not be read' in _report.to_html(model)
 
 
+def test_many_servers_with_the_same_problem_make_one_reason():
+    servers = [{'name': 'SP%03d' % n, 'reachable': False, 'error': 'down'} for n in range(1, 9)]
+    model = _report.build([{'tasks': [], 'servers': servers, 'summary': None}])
+    assert model['summary']['incomplete_reasons'] == [
+        '8 servers could not be read: SP001, SP002, SP003, SP004, SP005 and 3 more']
+    assert model['summary']['servers_unreachable'] == 8
+
+
 def test_a_server_read_twice_counts_once():
     result = routed_result()
     model = _report.build([result, copy.deepcopy(result)])
