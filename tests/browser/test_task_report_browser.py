@@ -193,11 +193,13 @@ def test_the_page_shows_the_data_and_every_control_works(chromium, demo_report):
     _screenshot(page, 'task-report-light.png')
 
     # a header count filters the table to exactly those tasks
+    assert not p.is_visible('#count-filter')
     p.click('.count[data-count="failed"]')
     assert page.shown() == summary['failed']
     assert {r[4].split(' ', 1)[1] for r in page.rows()} <= {'Failed', 'Terminated'}
+    assert p.is_visible('#count-filter') and p.get_attribute('.count[data-count="failed"]', 'aria-pressed') == 'true'
     p.click('.count[data-count="failed"]')
-    assert page.shown() == len(tasks)
+    assert page.shown() == len(tasks) and not p.is_visible('#count-filter')
 
     # server, type, state and free-text filters
     server = report['servers'][0]['name']
