@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """A crash halfway through `begin`: run the begin playbook and kill it (SIGKILL, its whole
 process group, so no handler, `always` or `rescue` runs) as soon as the ledger records COUNT jobs
 as interrupted. Prints the ledger as the crash left it, as JSON.

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Print every job of an emulated fleet as JSON, {"SERVER job ID": "STATUS"}.
 
 The molecule scenarios' own eyes: it asks each server's emulated dsmadmc directly (password on
