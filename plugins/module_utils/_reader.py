@@ -27,6 +27,7 @@ from ansible_collections.spectrum_protect.operations.plugins.module_utils._filte
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._fleet import FleetError
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._model import (
     NOT_TASKS,
+    SESSION_ACTIVITIES,
     SESSION_STATES,
     TASK_TYPES,
     completed_task,
@@ -169,7 +170,7 @@ class TaskReader(object):
                 starts += [(t['server'], server_datetime(t['start_time'])) for t in tasks]
             servers = set(key for key, row in completed) | set(job['server'] for job in evidence)
             logs = self._activity_log(starts, since, servers, evidence_only=not params['activity_log'],
-                                      jobs=bool(evidence))
+                                      jobs=bool(evidence), completed=completed)
         for key, row in completed:
             if (row.get('ACTIVITY') or '').strip().upper() in NOT_TASKS:
                 continue
@@ -309,9 +310,12 @@ class TaskReader(object):
                                      '(the Tasks page restriction); its sessions and processes are reported.'
                                      % (key, report['version'] or 'before 8.1.12'))
 
-    def _activity_log(self, starts, since, servers, evidence_only, jobs):
+    def _activity_log(self, starts, since, servers, evidence_only, jobs, completed=()):
         """One ACTLOG query over the window that covers `since` and every (server, start) given.
-        {key: ActivityLog} for the servers that answered; a server whose read failed is absent."""
+        {key: ActivityLog} for the servers that answered; a server whose read failed is absent.
+
+        When only the outcomes of completed sessions and processes need the log (no activity_log,
+        no job evidence), only their messages are fetched (SESSION / PROCESS numbers pushed down)."""
         window = since
         for key, start in starts:
             now = self.now.get(key)
@@ -320,6 +324,21 @@ class TaskReader(object):
         sql = ACTLOG_SQL % window
         if evidence_only:
             sql += ACTLOG_EVIDENCE if jobs else ACTLOG_PROBLEMS
+        if evidence_only and not jobs and completed:
+            numbers = {'session': set(), 'process': set()}
+            for key, row in completed:
+                activity = (row.get('ACTIVITY') or '').strip().upper()
+                if activity in NOT_TASKS:
+                    continue
+                kind = 'session' if activity in SESSION_ACTIVITIES else 'process'
+                number = row.get('NUMBER')
+                if number and str(number).strip().isdigit():
+                    numbers[kind].add(int(str(number).strip()))
+            owners = [in_list('SESSION', numbers['session']), in_list('PROCESS', numbers['process'])]
+            if all(owner is not None or not numbers[kind] for owner, kind in zip(owners, ('session', 'process'))):
+                owners = [owner for owner in owners if owner]
+                if owners:
+                    sql += ' AND (%s)' % ' OR '.join(owners)
         sql += FETCH_SQL % (self.max_rows + 1)
         targets = None
         if self.fleet.routed and evidence_only:
