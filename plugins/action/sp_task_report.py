@@ -194,7 +194,8 @@ class ActionModule(ActionBase):
                     elif hostvars is not None:
                         server = hostvars[host].get(server_var)
                 except Exception:  # pylint: disable=broad-except
-                    server = None   # undefined or broken: the host's name stands in
+                    # undefined or broken: the host's name stands in
+                    server = None
             names.append(str(server) if server else str(host))
         return results, names
 

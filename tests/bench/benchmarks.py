@@ -10,7 +10,6 @@
 Each function takes a `size` dict (run.py SIZES: standard, tiny) and returns a list of result rows
 (dicts; see row()).
 """
-import contextlib
 import csv
 import io
 import json
@@ -69,7 +68,8 @@ def answers(work, rows, targets=4):
         records.append([render.sql_value(value) for value in record])
     table_columns = [render.Column(label, 0, is_number) for label, is_number in zip(columns, numeric)]
 
-    def text(mode, part=records):
+    def text(mode, part=None):
+        part = records if part is None else part
         return "\n".join(render.render([render.Table(table_columns, part)], mode, True)) + "\n"
 
     out = {"list": text("list"), "comma": text("comma"), "tab": text("tab")}

@@ -94,10 +94,10 @@ def curve_text(points):
     lines = ["", "growth: fleet size -> task_report role CPU (bar), bare dsmadmc CPU, peak memory of the largest process",
              "%-16s %10s %10s %10s %10s  %s" % ("servers x tasks", "tasks", "role s", "bare s", "peak MiB", "")]
     for point in points:
-        bar = "#" * max(1, int(round(40 * point["role_cpu"] / top_cpu)))
+        bars = "#" * max(1, int(round(40 * point["role_cpu"] / top_cpu)))
         lines.append("%-16s %10s %10.1f %10.1f %10.0f  %s" % (
             "%d x %s" % (point["servers"], "{:,}".format(point["per_server"])), "{:,}".format(point["tasks"]),
-            point["role_cpu"], point["bare_cpu"], point["peak_kib"] / 1024.0, bar))
+            point["role_cpu"], point["bare_cpu"], point["peak_kib"] / 1024.0, bars))
     return "\n".join(lines)
 
 

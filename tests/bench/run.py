@@ -44,8 +44,9 @@ def run(size_name, only, growth, write_docs, keep=False):
         steps = {"a": benchmarks.bench_parsing, "b": benchmarks.bench_module, "c": benchmarks.bench_report,
                  "e": benchmarks.bench_pushdown}
         for key in wanted:
-            print("== (%s) %s" % (key, {"a": "parsing", "b": "sp_task_info vs bare dsmadmc", "c": "task_report role",
-                                         "d": "growth", "e": "pushdown"}[key]), file=sys.stderr, flush=True)
+            names = {"a": "parsing", "b": "sp_task_info vs bare dsmadmc", "c": "task_report role",
+                     "d": "growth", "e": "pushdown"}
+            print("== (%s) %s" % (key, names[key]), file=sys.stderr, flush=True)
             if key == "d":
                 rows, points = benchmarks.bench_growth(size, work)
             else:

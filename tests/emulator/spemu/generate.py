@@ -35,8 +35,10 @@ DESCRIPTIONS = ["Migration", "EXPIRATION", "Backup Storage Pool", "Space Reclama
                 "DATABASE BACKUP", "Replicate Node", "Identify Duplicates"]
 STATUS_TEXT = {
     "Migration": "Disk Storage Pool DISKPOOL, Moved Files: {a:,}, Moved Bytes: {b:,}, Unreadable Files: 0, Unreadable Bytes: 0.",
-    "EXPIRATION": "Examined {a:,} objects, deleting {b:,} backup objects, 0 archive objects, 0 DB backup volumes, 0 recovery plan files; 0 objects have been retried and 0 errors encountered.",
-    "Backup Storage Pool": "Primary Pool DISKPOOL, Copy Pool COPYPOOL, Files Backed Up: {a:,}, Bytes Backed Up: {b:,}, Unreadable Files: 0, Unreadable Bytes: 0.",
+    "EXPIRATION": ("Examined {a:,} objects, deleting {b:,} backup objects, 0 archive objects, 0 DB backup volumes, "
+                   "0 recovery plan files; 0 objects have been retried and 0 errors encountered."),
+    "Backup Storage Pool": ("Primary Pool DISKPOOL, Copy Pool COPYPOOL, Files Backed Up: {a:,}, Bytes Backed Up: {b:,}, "
+                            "Unreadable Files: 0, Unreadable Bytes: 0."),
     "Space Reclamation": "Offsite Volume(s) (storage pool LTO3POOL_COPY), Moved Files: {a:,}, Moved Bytes: {b:,}, Unreadable Files: 0, Unreadable Bytes: 0.",
     "DATABASE BACKUP": "Full database backup in progress: {a:,} of {b:,} pages copied.",
     "Replicate Node": "Replicating node(s) NODE{a}. File spaces complete: {a:,}. File spaces identifying and replicating: 1.",
@@ -223,7 +225,9 @@ def expand_server(stub):
         state = SESSION_STATES[index % len(SESSION_STATES)][0] if index < len(SESSION_STATES) else _pick(rng, SESSION_STATES)
         kind = "Node" if rng.random() < 0.9 else rng.choice(["Admin", "Server"])
         started = -rng.randint(30, 3 * HOUR)
-        session = {"id": session_no, "client": client() if kind == "Node" else ("ADMIN%02d" % rng.randrange(5) if kind == "Admin" else "SPOKE%02d" % rng.randrange(10)),
+        name = client() if kind == "Node" else (
+            "ADMIN%02d" % rng.randrange(5) if kind == "Admin" else "SPOKE%02d" % rng.randrange(10))
+        session = {"id": session_no, "client": name,
                    "type": kind, "platform": rng.choice(PLATFORMS) if kind == "Node" else ("OC" if kind == "Admin" else "Linux/x86_64"),
                    "comm": "SSL" if state == "SSLW" else rng.choice(["Tcp/Ip", "Tcp/Ip", "SSL"]), "state": state,
                    "started": started, "since": max(started, -rng.randint(1, 20 * 60)), "for": "%dh" % rng.randint(6, 12),

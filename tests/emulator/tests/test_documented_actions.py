@@ -243,7 +243,7 @@ def test_routed_cancel_session_all_declined_is_not_sent(make_home):
                      "ANS8001I Return code 4."]
     assert status == 4
     assert home.rows("SELECT STATE FROM SESSIONS WHERE SESSION_ID=80", name="SPOKE1") == [{"STATE": "IdleW"}]
-    assert not [row for row in home.rows("SELECT MESSAGE FROM ACTLOG WHERE MSGNO=2017", name="SPOKE1")]
+    assert not list(home.rows("SELECT MESSAGE FROM ACTLOG WHERE MSGNO=2017", name="SPOKE1"))
     status, lines = run(home, "spoke1: cancel session all", input_text="y\n")
     assert lines[0] == "Do you wish to proceed? (Yes (Y)/No (N))" and lines.count(lines[0]) == 1
     assert any(line.startswith("ANR0490I Canceling session 80") for line in lines) and status == 0

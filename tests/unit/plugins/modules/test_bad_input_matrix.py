@@ -63,8 +63,6 @@ REQUIRED = {"sp_session": {"state": "cancelled"}, "sp_process": {"state": "cance
 SELECTION = {"sp_session": {"ids": [1]}, "sp_process": {"ids": [1]}, "sp_job": {"ids": [1]}, "sp_task_info": {}}
 
 
-
-
 def cases():
     for module in sorted(OWN):
         for option, value in COMMON + OWN[module]:
