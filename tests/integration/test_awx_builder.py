@@ -109,7 +109,7 @@ def test_create_writes_a_complete_build_context(built):
 
 def test_introspection_of_the_installed_collection_finds_no_extra_dependencies(built):
     """What the image build's builder stage runs over the installed collections."""
-    work, _ = built
+    work = built[0]
     target = work / "installed"
     env = dict(os.environ, HOME=str(work), ANSIBLE_HOME=str(work / "ansible-home"))
     run([os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--offline", "-p", str(target),

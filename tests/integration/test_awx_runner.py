@@ -163,7 +163,7 @@ class Job:
     def files_holding(self, secret):
         """Every artifact file (relative to the private data dir) whose bytes hold ``secret``."""
         found = []
-        for folder, _, files in os.walk(os.path.join(self.pdd, "artifacts")):
+        for folder, dummy, files in os.walk(os.path.join(self.pdd, "artifacts")):
             for name in files:
                 path = os.path.join(folder, name)
                 with open(path, "rb") as handle:
@@ -288,7 +288,7 @@ def test_credentials_file_credential_type(fleet, tmp_path):
     job = Job(fleet, tmp_path, "fleet_summary.yml", {"fleet_summary_hub": "HUB1"}, ctype, inputs).run()
     assert (job.status, job.rc) == ("successful", 0), job.output
     assert sorted(job.env) == ["SP_CREDENTIALS_FILE", "SP_DSMADMC"]
-    total, _ = fleet_counts(fleet.spec, ["HUB1"])
+    total = fleet_counts(fleet.spec, ["HUB1"])[0]
     assert {key: job.stats["sp_fleet_summary"][key] for key in total} == total
     assert job.files_holding(CANARY) == []
     assert CANARY not in job.output
@@ -309,7 +309,6 @@ def test_failed_job_still_publishes_what_it_read(tmp_path_factory, tmp_path):
     assert_password_only_in_the_runner_environment(job)
 
 
-
 def job_states(fleet, servers=("HUB1", "SPOKE1", "SPOKE2")):
     """{"SERVER job ID": STATUS} from the emulated servers themselves."""
     states = {}
@@ -318,7 +317,7 @@ def job_states(fleet, servers=("HUB1", "SPOKE1", "SPOKE2")):
                                 extra=["-comma"])
         assert rc == 0, out
         for line in out.splitlines():
-            job_id, _, status = line.partition(",")
+            job_id, dummy, status = line.partition(",")
             states["%s job %s" % (server, job_id.strip())] = status.strip()
     return states
 
@@ -375,7 +374,7 @@ def test_task_report_job_template(fleet, tmp_path):
     assert (job.status, job.rc) == ("successful", 0), job.output
     report = job.stats["task_report"]
     assert report["servers_unreachable"] == []
-    total, _ = fleet_counts(fleet.spec, [s["name"] for s in fleet.spec["servers"]])
+    total = fleet_counts(fleet.spec, [s["name"] for s in fleet.spec["servers"]])[0]
     assert {key: report["summary"][key] for key in total} == total
     written = sorted(os.listdir(str(dest)))
     assert written and all(os.path.join(str(dest), name) in report["paths"].values() for name in written)

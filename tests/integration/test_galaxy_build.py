@@ -75,7 +75,7 @@ def installed(tmp_path_factory):
 
 
 def test_artifact_holds_what_users_need_and_nothing_else(installed):
-    artifact, _, _ = installed
+    artifact = installed[0]
     with tarfile.open(str(artifact)) as tar:
         names = set(tar.getnames())
         manifest = json.load(tar.extractfile("MANIFEST.json"))
@@ -98,7 +98,7 @@ def test_artifact_holds_what_users_need_and_nothing_else(installed):
 
 
 def test_installed_copy_is_the_one_ansible_sees(installed):
-    _, collections, env = installed
+    collections, env = installed[1:]
     root = collections / "ansible_collections" / "spectrum_protect" / "operations"
     assert (root / "MANIFEST.json").is_file() and not (root / "galaxy.yml").exists()
     listing = galaxy("collection", "list", "spectrum_protect.operations", "--format", "json",
@@ -109,7 +109,7 @@ def test_installed_copy_is_the_one_ansible_sees(installed):
 
 
 def test_demo_runs_from_the_installed_artifact(installed, tmp_path_factory):
-    _, collections, env = installed
+    collections, env = installed[1:]
     fleet = make_fleet(tmp_path_factory)
     run_env = dict(fleet.env)
     run_env.update({key: env[key] for key in ("HOME", "ANSIBLE_HOME", "ANSIBLE_COLLECTIONS_PATH",

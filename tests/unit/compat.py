@@ -12,7 +12,8 @@ import json
 from unittest import mock
 
 try:
-    from ansible.module_utils.testing import patch_module_args  # noqa: F401  (ansible-core 2.19+)
+    # ansible-core 2.19 and later
+    from ansible.module_utils.testing import patch_module_args  # noqa: F401 pylint: disable=unused-import
 except ImportError:  # ansible-core 2.15 - 2.18
     from ansible.module_utils import basic as _basic
     from ansible.module_utils.common.text.converters import to_bytes as _to_bytes

@@ -28,11 +28,11 @@ def main(argv):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 300
     while time.time() < deadline:
-        _, done = interrupted(ledger_path)
+        dummy, done = interrupted(ledger_path)
         if done >= count:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-            ledger, _ = interrupted(ledger_path)
+            ledger, dummy = interrupted(ledger_path)
             json.dump({"killed": True, "ledger": ledger}, sys.stdout)
             return 0
         if proc.poll() is not None:

@@ -22,7 +22,7 @@ def main(argv):
             sys.stderr.write("%s: rc %d\n%s" % (server, proc.returncode, proc.stdout))
             return 1
         for line in proc.stdout.splitlines():
-            job_id, _, status = line.partition(",")
+            job_id, dummy, status = line.partition(",")
             if job_id.strip().isdigit():
                 jobs["%s job %s" % (server, job_id.strip())] = status.strip()
     json.dump(jobs, sys.stdout, sort_keys=True)

@@ -15,7 +15,7 @@ def call(capfd, **args):
     with patch_module_args(args):
         with pytest.raises(SystemExit):
             ledger_module.main()
-    out, _ = capfd.readouterr()
+    out = capfd.readouterr()[0]
     return json.loads(out)
 
 
@@ -51,9 +51,9 @@ def test_open_record_close_archives_with_outcome(path, capfd):
     not_yet = call(capfd, path=path, state="close")
     assert not not_yet["changed"] and not_yet["outcome"] == "unfinished" and len(not_yet["pending"]) == 2
     assert os.path.exists(path)
-    call(capfd, path=path, state="record", entries=[{"server": "hub1", "job_id": "7", "status": "resumed"},
-                                                   {"server": "HUB1", "job_id": 21, "status": "changed",
-                                                    "note": "terminated meanwhile"}])
+    call(capfd, path=path, state="record", entries=[
+        {"server": "hub1", "job_id": "7", "status": "resumed"},
+        {"server": "HUB1", "job_id": 21, "status": "changed", "note": "terminated meanwhile"}])
     closed = call(capfd, path=path, state="close")
     assert closed["changed"] and closed["outcome"] == "resumed_with_changes"
     assert not os.path.exists(path)
