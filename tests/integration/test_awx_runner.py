@@ -337,7 +337,7 @@ def test_tape_maintenance_workflow_with_the_ledger_passed_by_set_stats(tmp_path_
     assert "Would interrupt 3 retention job(s)" in check.output
     assert job_states(fleet) == before
     assert check.stats["tape_maintenance_planned"] == ["HUB1 job 7", "HUB1 job 8", "SPOKE1 job 21"]
-    assert check.stats["tape_maintenance_ledger"] is None
+    assert not check.stats["tape_maintenance_ledger"]     # no ledger written (None; '' before ansible-core 2.19)
 
     begin = Job(fleet, tmp_path, "tape_maintenance_begin.yml", survey, ctype, inputs).run()
     assert (begin.status, begin.rc) == ("successful", 0), begin.output
