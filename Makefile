@@ -106,7 +106,8 @@ compat: collection
 	@test -n "$(COMPAT_PYTHON)" || { echo "make compat needs Python 3.11 (COMPAT_PYTHON=/path/to/python3.11)" >&2; exit 1; }
 	@set -e; for v in $(COMPAT_CORES); do \
 		venv=$(COMPAT)/ansible-core-$$v; \
-		if [ ! -f $$venv/.installed ] || [ requirements-dev.txt -nt $$venv/.installed ]; then \
+		if [ ! -f $$venv/.installed ] || ! grep -vE '$(COMPAT_SKIP)' requirements-dev.txt \
+				| cmp -s - $$venv/requirements-tests.txt; then \
 			rm -rf $$venv; $(COMPAT_PYTHON) -m venv $$venv; \
 			$$venv/bin/python -m pip install --quiet --upgrade pip; \
 			grep -vE '$(COMPAT_SKIP)' requirements-dev.txt > $$venv/requirements-tests.txt; \
