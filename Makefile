@@ -115,7 +115,7 @@ compat: collection
 			$$venv/bin/python -m pip install --quiet -e tests/emulator; \
 			touch $$venv/.installed; \
 		fi; \
-		echo "== $$($$venv/bin/ansible --version | head -1) on $$($$venv/bin/python --version)"; \
+		echo "== ansible-core $$($$venv/bin/python -c 'import ansible.release as r; print(r.__version__)') on $$($$venv/bin/python --version)"; \
 		start=$$(date +%s); \
 		$$venv/bin/python -m pytest -q -n $(JOBS) -p no:cacheprovider tests/unit tests/integration; \
 		echo "== ansible-core $$v: passed in $$(( $$(date +%s) - start )) s"; \
