@@ -112,7 +112,9 @@ def test_introspection_of_the_installed_collection_finds_no_extra_dependencies(b
     work = built[0]
     target = work / "installed"
     env = dict(os.environ, HOME=str(work), ANSIBLE_HOME=str(work / "ansible-home"))
-    run([os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--offline", "-p", str(target),
+    # --force: the collection is already on ANSIBLE_COLLECTIONS_PATH (this checkout), and without
+    # it ansible-galaxy may find it "already installed" there and install nothing into `target`
+    run([os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--offline", "--force", "-p", str(target),
          str(work / ARTIFACT)], cwd=work, env=env)
     meta = target / "ansible_collections" / "spectrum_protect" / "operations" / "meta" / "execution-environment.yml"
     assert yaml.safe_load(meta.read_text()) == {"version": 1, "dependencies": {}}
