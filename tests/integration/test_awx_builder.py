@@ -111,7 +111,9 @@ def test_introspection_of_the_installed_collection_finds_no_extra_dependencies(b
     """What the image build's builder stage runs over the installed collections."""
     work = built[0]
     target = work / "installed"
-    env = dict(os.environ, HOME=str(work), ANSIBLE_HOME=str(work / "ansible-home"))
+    # Only the target is a collections path: ansible-core 2.15 skips an install it finds elsewhere.
+    env = dict(os.environ, HOME=str(work), ANSIBLE_HOME=str(work / "ansible-home"),
+               ANSIBLE_COLLECTIONS_PATH=str(target), ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false")
     # --force: the collection is already on ANSIBLE_COLLECTIONS_PATH (this checkout), and without
     # it ansible-galaxy may find it "already installed" there and install nothing into `target`
     run([os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--offline", "--force", "-p", str(target),
