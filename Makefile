@@ -104,7 +104,7 @@ COMPAT_SKIP   := ^(ansible-core|ansible-lint|molecule|antsibull-|playwright|py-s
 
 compat: collection
 	@test -n "$(COMPAT_PYTHON)" || { echo "make compat needs Python 3.11 (COMPAT_PYTHON=/path/to/python3.11)" >&2; exit 1; }
-	@set -e; for v in $(COMPAT_CORES); do \
+	@failed=""; for v in $(COMPAT_CORES); do \
 		venv=$(COMPAT)/ansible-core-$$v; \
 		if [ ! -f $$venv/.installed ] || ! grep -vE '$(COMPAT_SKIP)' requirements-dev.txt \
 				| cmp -s - $$venv/requirements-tests.txt; then \
@@ -117,9 +117,11 @@ compat: collection
 		fi; \
 		echo "== ansible-core $$($$venv/bin/python -c 'import ansible.release as r; print(r.__version__)') on $$($$venv/bin/python --version)"; \
 		start=$$(date +%s); \
-		$$venv/bin/python -m pytest -q -n $(JOBS) -p no:cacheprovider tests/unit tests/integration; \
-		echo "== ansible-core $$v: passed in $$(( $$(date +%s) - start )) s"; \
-	done
+		if $$venv/bin/python -m pytest -q -n $(JOBS) -p no:cacheprovider tests/unit tests/integration; \
+		then echo "== ansible-core $$v: passed in $$(( $$(date +%s) - start )) s"; \
+		else echo "== ansible-core $$v: FAILED after $$(( $$(date +%s) - start )) s"; failed="$$failed $$v"; fi; \
+	done; \
+	test -z "$$failed" || { echo "make compat: failed on ansible-core$$failed" >&2; exit 1; }
 
 demo: collection
 	$(BIN)/spemu init --fleet tests/emulator/fleets/demo.yml --home $(DEMO_HOME) --reset
