@@ -87,6 +87,22 @@ options:
         is not asked again. So a run takes at most O(total_timeout), plus a few seconds to end
         the clients."
     type: int
+  single_session:
+    description:
+      - Send the read-only queries of one module run in one C(dsmadmc) session, so each server (or
+        the hub, with O(route_to)) sees one sign-on, however many queries the module needs. The
+        commands go to the client's standard input after the password, never into a file.
+      - The whole session gets one O(timeout). When it runs out, the answers that were complete are
+        kept; with O(route_to) the others are asked again, each target on its own, so only a
+        hanging target ends as a timeout.
+      - V(false) runs one C(dsmadmc) call per query, as the modules did before this option. Use it
+        for a client that does not echo the commands it reads (the modules also switch to it by
+        themselves, with a warning, when they see no echo).
+      - Changing commands (CANCEL, INTERRUPT, RESUME, TERMINATE) and the reads that wait for their
+        effect always run in calls of their own.
+      - When not set, the environment variable E(SP_SINGLE_SESSION) is used.
+    type: bool
+    default: true
 notes:
   - The modules run C(dsmadmc) on the managed node (often C(localhost) or an execution environment)
     without a shell, with C(LC_ALL=C), C(-dataonly=yes) and C(-noconfirm).

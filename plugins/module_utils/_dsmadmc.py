@@ -132,6 +132,7 @@ def connection_argument_spec():
         total_timeout=dict(type='int'),
         password_transport=dict(type='str', default='stdin', choices=list(PASSWORD_TRANSPORTS), no_log=False,
                                 fallback=(env_fallback, ['SP_PASSWORD_TRANSPORT'])),
+        single_session=dict(type='bool', default=True, fallback=(env_fallback, ['SP_SINGLE_SESSION'])),
     )
 
 
@@ -321,6 +322,7 @@ class DsmadmcError(Exception):
         self.messages = list(messages or [])
         self.command = command
         self.argv = list(argv or [])
+        self.no_framing = False     # run_batch: the client echoed none of the commands
 
     @property
     def message_ids(self):
@@ -561,6 +563,7 @@ class Dsmadmc(object):
             for each in commands:
                 _check_command(each)
             argv = self.argv(None, mode, dataonly=False)
+            command = ' | '.join(commands)      # what an error names
         stdin = None
         if self.password is not None and self.password_transport == 'stdin':
             stdin = (self.password + '\n').encode('utf-8')
@@ -585,7 +588,7 @@ class Dsmadmc(object):
             try:
                 out, err = proc.communicate(stdin, timeout=budget)
             except subprocess.TimeoutExpired:
-                timed_out = True
+                timed_out = 'total' if budget < self.timeout else True     # cut by total_timeout
                 _kill_group(proc.pid)
                 try:
                     out, err = proc.communicate(timeout=5)
@@ -628,11 +631,17 @@ class Dsmadmc(object):
         """Run several commands in ONE client session (one sign-on), each split from the others by
         the client's own framing; per query the same outcome as run() or run_routed() would give.
 
-        queries: a list of (command, targets): targets None for a command on this server, else the
-        servers to route it to from this one (the hub). Returns one entry per query: for a plain
-        command a DsmadmcResult, or a DsmadmcError (not raised); for a routed one a list of
-        DsmadmcResult per target (a failed target's result carries its error), or a DsmadmcError.
-        Raises DsmadmcError only when the session itself failed (no sign-on, timeout, no client).
+        queries: a list of (command, targets) or (command, targets, checks): targets None for a
+        command on this server, else the servers to route it to from this one (the hub); checks
+        as for run(). Returns one entry per query: for a plain command a DsmadmcResult, or a
+        DsmadmcError (not raised); for a routed one a list of DsmadmcResult per target (a failed
+        target's result carries its error), or a DsmadmcError. Raises DsmadmcError only when the
+        session itself failed (no sign-on, no client, a timeout before the first answer ended);
+        an error whose `no_framing` is True says the client echoed none of the commands, so their
+        answers cannot be told apart (run them one call each instead).
+
+        The session gets one `timeout` in all. When it runs out, the commands whose answers had
+        ended (a later command's echo began) keep them; the rest get a timeout error each.
 
         Framing [DECIDED, see docs/connector.md]: the commands go to the client's standard input,
         one a line, then QUIT; the client runs with -dataonly=no, echoes each command as
@@ -640,33 +649,44 @@ class Dsmadmc(object):
         `ANS8001I Return code N.` A command with no echo of its own (the client stopped early) is
         an error.
         """
-        texts = [command if targets is None else route(route_targets(targets), command) for command, targets in queries]
+        specs = [tuple(query) + (None,) * (3 - len(query)) for query in queries]
+        texts = [command if targets is None else route(route_targets(targets), command)
+                 for command, targets, _checks in specs]
         run = self._execute(None, mode, commands=texts)
         messages = parse_messages(run.stdout)
         chunks = _echo_chunks(run.stdout)
-        if run.timed_out or not chunks:
+        # a session cut by its timeout: the command that was running has no complete answer
+        answered = len(chunks) - 1 if run.timed_out else len(chunks)
+        if answered <= 0:
             kind = self._password_kind(classify(run.rc, messages, run.timed_out), run, messages)
+            if kind == 'error' and _not_the_client(run, messages):
+                kind = 'not_client'
             if kind in OK_KINDS:
                 kind = 'error'
-            raise self._error(kind, ' | '.join(texts), run, messages,
-                              detail=None if kind != 'error' else 'the client echoed none of the commands (ANS8000I)')
+            error = self._error(kind, ' | '.join(texts), run, messages,
+                                detail=None if kind != 'error' else 'the client echoed none of the commands (ANS8000I)')
+            error.no_framing = kind == 'error' and not chunks and not run.timed_out
+            raise error
         outcomes = []
-        for index, ((command, targets), text) in enumerate(zip(queries, texts)):
-            if index >= len(chunks):
-                outcomes.append(self._error('error', text, run, [], detail='the client ended before this command ran'))
+        for index, ((command, targets, checks), text) in enumerate(zip(specs, texts)):
+            if index >= answered:
+                if run.timed_out:
+                    outcomes.append(self._error('timeout', text, _Run(run.argv, None, '', '', run.timed_out), []))
+                else:
+                    outcomes.append(self._error('error', text, run, [], detail='the client ended before this command ran'))
                 continue
             chunk = chunks[index]
             part = _Run(run.argv, _chunk_rc(chunk['messages']), chunk['text'], '', False)
             if targets is None:
-                outcomes.append(self._plain_outcome(text, part, mode))
+                outcomes.append(self._plain_outcome(text, part, mode, checks))
             else:
                 try:
-                    outcomes.append(self._routed_results(route_targets(targets), text, part, mode, None, None))
+                    outcomes.append(self._routed_results(route_targets(targets), text, part, mode, None, checks))
                 except DsmadmcError as error:
                     outcomes.append(error)
         return outcomes
 
-    def _plain_outcome(self, command, run, mode):
+    def _plain_outcome(self, command, run, mode, checks=None):
         messages = parse_messages(run.stdout)
         kind = classify(run.rc, messages)
         if kind not in OK_KINDS:
@@ -674,7 +694,7 @@ class Dsmadmc(object):
         rows = []
         if kind == 'ok':
             try:
-                rows, messages = parse_output(run.stdout, mode)
+                rows, messages = parse_output(run.stdout, mode, None, checks)
             except ParseError as exc:
                 return self._error('garbled', command, run, messages, detail=str(exc))
         return DsmadmcResult(self.server, self.mask(command), self.mask(run.argv), run.rc, kind,
@@ -808,6 +828,8 @@ class Dsmadmc(object):
             named = run.rc in RC_NAMES and kind in ('error', 'not_authorized')   # server return codes
             where.append('rc %s%s' % (run.rc, ', ' + RC_NAMES[run.rc] if named else ''))
         text = head + (' (%s)' % ', '.join(where) if where else '')
+        if kind == 'timeout' and run.timed_out == 'total' and not detail:
+            detail = 'the module ran out of total_timeout (%s seconds)' % self.total_timeout
         detail = detail or _detail(kind, messages, run.stderr)
         if detail:
             text += ': ' + detail + ('' if detail[-1] in '.!?' else '.')

@@ -14,6 +14,13 @@ on. Only the first query (QUERY STATUS, which decides whether anything can be re
 raises. Changing commands go to one server at a time (`act`), routed to the target that holds
 the task, and are never sent twice.
 
+Many reads, one sign-on: `prefetch` sends the read-only queries a module knows it will make in
+ONE client session (Dsmadmc.run_batch) before the first of them is asked; `query` then answers
+from what came back and runs only the queries that were not prefetched (or whose answer is
+unusable: a routed session that ran out of time is asked again, target by target). With
+single_session false, or a client that does not echo its commands (no ANS8000I), every query
+is one call of its own.
+
 Server reports: name, version, jobs_supported, reachable, read (its tasks were read), error
 (one line), errors (every failed query: query, kind, rc, message_ids, msg), plus any fields the
 caller adds (report_defaults).
@@ -84,8 +91,11 @@ class Fleet(object):
     report_defaults: more fields for every server report (copied).
     """
 
-    def __init__(self, client, route_to=None, server=None, report_defaults=None):
+    def __init__(self, client, route_to=None, server=None, report_defaults=None, single_session=True):
         self.client = client
+        self.single_session = single_session
+        self.prefetched = {}        # (command, mode) -> (targets or None, outcome of run_batch)
+        self.warnings = []
         self.routed = bool(route_to)
         self.targets = [name.upper() for name in route_targets(route_to)] if route_to else []
         self.server = server
@@ -176,11 +186,65 @@ class Fleet(object):
         names = [field(row, 'server_name') for row in result.rows if field(row, 'server_name')]
         return (names[0] if names else self.server or 'default').upper()
 
+    def prefetch(self, queries, mode='list'):
+        """Send read-only queries in one client session, ahead of the `query` calls that use
+        them. queries: (command, checks) pairs; routed, each goes to every target. Nothing is
+        raised: a session that failed is the answer of every query in it (so a failed sign-on is
+        not tried again), except a routed session that ran out of time, which is forgotten (each
+        query then runs on its own, where a hanging target is found, see Dsmadmc.run_routed)."""
+        if not self.single_session or not queries:
+            return
+        targets = (self.alive() or self.targets) if self.routed else None
+        if self.routed and not targets:
+            return
+        batch = []
+        for command, checks in queries:
+            if (command, mode) not in self.prefetched and (command, mode) not in [(q[0], mode) for q in batch]:
+                batch.append((command, targets, checks))
+        if not batch:
+            return
+        try:
+            outcomes = self.client.run_batch(batch, mode=mode)
+        except DsmadmcError as error:
+            if error.no_framing:
+                self.single_session = False
+                self.warnings.append('The client did not echo the commands of a session (ANS8000I), so their answers '
+                                     'cannot be told apart: every query ran as a dsmadmc call of its own '
+                                     '(single_session: false does this from the start).')
+                return
+            if self.routed and error.kind == 'timeout':
+                return
+            outcomes = [error] * len(batch)
+        for (command, _targets, _checks), outcome in zip(batch, outcomes):
+            self.prefetched[(command, mode)] = (targets, outcome)
+            self.commands.append(route(targets, command) if self.routed else command)
+
+    def _take(self, command, mode, names):
+        """The prefetched outcome of a query for `names`, or None (then it runs on its own).
+        Used once: a later query of the same command (a poll) is sent again."""
+        entry = self.prefetched.get((command, mode))
+        if entry is None:
+            return None
+        targets, outcome = entry
+        if self.routed:
+            wanted = set(name.upper() for name in names)
+            if not wanted <= set(name.upper() for name in targets):
+                return None
+            if isinstance(outcome, DsmadmcError):
+                if outcome.kind == 'timeout':       # the target that holds it up is found on its own
+                    del self.prefetched[(command, mode)]
+                    return None
+            else:
+                outcome = [result for result in outcome if result.server.upper() in wanted]
+        del self.prefetched[(command, mode)]
+        return ('error', outcome) if isinstance(outcome, DsmadmcError) else ('results', outcome)
+
     def query(self, command, targets=None, first=False, checks=None, columns=None, mode='list', query=None):
         """Run a read-only command on every live server (or on `targets`); return {key: result}
-        of those that answered. A routed call that times out is sent to each target on its own.
-        Failures are recorded per server under the `query` name; only the `first` query raises
-        (DsmadmcError) when the call itself fails."""
+        of those that answered (from a prefetched session when it holds the answer). A routed
+        call that times out is sent to each target on its own. Failures are recorded per server
+        under the `query` name; only the `first` query raises (DsmadmcError) when the call itself
+        fails."""
         if self.routed:
             names = list(targets) if targets is not None else self.alive()
         else:
@@ -189,13 +253,19 @@ class Fleet(object):
                 names = []
         if not names:
             return {}
-        self.commands.append(route(names, command) if self.routed else command)
+        taken = self._take(command, mode, names) if columns is None else None
         try:
-            if self.routed:
-                results = self.client.run_routed(names, command, mode=mode, columns=columns, checks=checks,
-                                                 split_on_timeout=True)
+            if taken is not None:
+                if taken[0] == 'error':
+                    raise taken[1]
+                results = taken[1] if self.routed else [taken[1]]
             else:
-                results = [self.client.run(command, mode=mode, columns=columns, checks=checks)]
+                self.commands.append(route(names, command) if self.routed else command)
+                if self.routed:
+                    results = self.client.run_routed(names, command, mode=mode, columns=columns, checks=checks,
+                                                     split_on_timeout=True)
+                else:
+                    results = [self.client.run(command, mode=mode, columns=columns, checks=checks)]
         except DsmadmcError as error:      # the call itself failed (the hub, or the one server)
             if first:
                 raise

@@ -78,7 +78,8 @@ class SpModule(AnsibleModule):
     def make_fleet(self):
         """The servers of this call: `server`, or those of `route_to` through it (a hub)."""
         try:
-            self.fleet = Fleet(self.client, route_to=self.params.get('route_to'), server=self.params.get('server'))
+            self.fleet = Fleet(self.client, route_to=self.params.get('route_to'), server=self.params.get('server'),
+                               single_session=self.params.get('single_session', True) is not False)
         except ValueError as exc:
             self.fail(str(exc))
         return self.fleet
@@ -95,6 +96,8 @@ class SpModule(AnsibleModule):
                 self.sp_warnings.append(text)
 
     def _report_warnings(self):
+        if self.fleet is not None:
+            self.add_warnings(self.fleet.warnings)
         for text in self.sp_warnings:
             self.warn(text)
         self.sp_warnings = []

@@ -13,6 +13,8 @@ PROCESSES_SQL and JOBS_COMMAND (_flow.py).
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import datetime
+
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._actlog import ActivityLog
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._dsmadmc import DsmadmcError
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._filters import (
@@ -22,9 +24,13 @@ from ansible_collections.spectrum_protect.operations.plugins.module_utils._filte
     like,
     parse_since,
     select,
+    where,
     within,
 )
-from ansible_collections.spectrum_protect.operations.plugins.module_utils._fleet import FleetError
+from ansible_collections.spectrum_protect.operations.plugins.module_utils._fleet import (
+    STATUS_COMMAND,
+    FleetError,
+)
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._model import (
     NOT_TASKS,
     SESSION_ACTIVITIES,
@@ -50,8 +56,7 @@ SESSIONS_SQL = 'SELECT S.*, CURRENT_TIMESTAMP AS SERVER_TIME FROM SESSIONS S'
 PROCESSES_SQL = 'SELECT P.*, CURRENT_TIMESTAMP AS SERVER_TIME FROM PROCESSES P'
 SUMMARY_SQL = ('SELECT S.*, CURRENT_TIMESTAMP AS SERVER_TIME FROM SUMMARY_EXTENDED S'
                ' WHERE S.END_TIME >= CURRENT_TIMESTAMP - %d SECONDS')
-ACTLOG_SQL = ('SELECT DATE_TIME, MSGNO, SEVERITY, MESSAGE, ORIGINATOR, SESSION, PROCESS FROM ACTLOG'
-              ' WHERE DATE_TIME >= CURRENT_TIMESTAMP - %d SECONDS')
+ACTLOG_COLUMNS = 'SELECT DATE_TIME, MSGNO, SEVERITY, MESSAGE, ORIGINATOR, SESSION, PROCESS FROM ACTLOG'
 # Without activity_log only what decides outcomes: problems, and messages that may name a job.
 ACTLOG_PROBLEMS = " AND SEVERITY IN ('W','E','S')"
 ACTLOG_EVIDENCE = " AND (SEVERITY IN ('W','E','S') OR UPPER(MESSAGE) LIKE '%JOB%')"
@@ -124,53 +129,156 @@ class TaskReader(object):
     def _wants(self, *states):
         return self.wanted_states is None or bool(self.wanted_states & set(states))
 
+    # -- the queries: the same text for the prefetch and for the read
+
+    def _sessions_only(self):
+        return bool(self.params.get('client_name') or self.params.get('session_type'))
+
+    def _active(self):
+        return self.params['scope'] in ('active', 'all')
+
+    def _sessions_sql(self):
+        params = self.params
+        codes = [code for code, page in SESSION_STATES.items()
+                 if self.wanted_states is None or page.lower() in self.wanted_states]
+        if not (self._active() and 'session' in params['types'] and codes and params.get('job_id') is None):
+            return None
+        state_filter = None if self.wanted_states is None else 'UPPER(S.STATE) IN (%s)' % ','.join(
+            "'%s'" % code for code in codes)
+        return bounded_sql(SESSIONS_SQL, [
+            in_list('S.SESSION_ID', params.get('ids') or None), state_filter,
+            like('S.CLIENT_NAME', params.get('client_name'), 'client_name'),
+            "UPPER(S.SESSION_TYPE) = '%s'" % params['session_type'].upper() if params.get('session_type') else None,
+        ], self.max_rows)
+
+    def _processes_sql(self, job_column=True):
+        """job_column: every server read has PROCESSES.JOB_ID (V8.1.12 and later), so a job_id
+        filter can go into the query."""
+        params = self.params
+        if not (self._active() and 'process' in params['types'] and self._wants('running')
+                and not self._sessions_only()):
+            return None
+        job_filter = 'P.JOB_ID = %d' % params['job_id'] if params.get('job_id') is not None and job_column else None
+        return bounded_sql(PROCESSES_SQL, [
+            in_list('P.PROCESS_NUM', params.get('ids') or None), like('P.PROCESS', params.get('description'), 'description'),
+            job_filter], self.max_rows)
+
+    def _summary_conditions(self):
+        params = self.params
+        return [in_list('S.NUMBER', params.get('ids') or None), like('S.ACTIVITY', params.get('description'), 'description'),
+                like('S.ENTITY', params.get('client_name'), 'client_name')]
+
+    def _summary_sql(self):
+        params = self.params
+        if not (params['scope'] in ('completed', 'all') and set(params['types']) & {'session', 'process'}
+                and self._wants(*COMPLETED_PAGE_STATES)):
+            return None
+        return bounded_sql(SUMMARY_SQL % self.since, self._summary_conditions(), self.max_rows)
+
+    def _jobs_wanted(self):
+        return 'job' in self.params['types'] and not self._sessions_only() and self._wants(*JOB_PAGE_STATES)
+
+    def _jobs_command(self):
+        params = self.params
+        single = params.get('job_id')
+        if single is None and params.get('ids') and len(params['ids']) == 1:
+            single = params['ids'][0]
+        return JOBS_COMMAND if single is None else 'QUERY JOB %d STATUS=ANY' % int(single)
+
+    def _actlog_sql(self, seconds=None):
+        """The activity-log query, or None when no answer can need it.
+
+        Its window reaches back `since`, and (in the query itself, so that it can go into the same
+        session as the reads it depends on) to a minute before the start of every completed task,
+        and with activity_log of every active session and process. A job's start is known only
+        from QUERY JOB: a job whose messages reach back further gets a query of its own
+        (`seconds`: a fixed window of that many seconds).
+
+        Without activity_log only what decides outcomes is fetched: problems, plus messages that
+        may name a job when jobs are read; when only completed sessions and processes need it,
+        only their messages (their numbers, by subquery)."""
+        params = self.params
+        summary = self._summary_sql() is not None
+        # a job's outcome may need the log only once it has ended
+        jobs = self._jobs_wanted() and params['scope'] in ('completed', 'all')
+        if not (params['activity_log'] or summary or jobs):
+            return None
+        if seconds is not None:
+            window = 'DATE_TIME >= CURRENT_TIMESTAMP - %d SECONDS' % seconds
+        else:
+            reach = ['DATE_TIME >= CURRENT_TIMESTAMP - %d SECONDS' % self.since]
+            if summary:
+                reach.append('DATE_TIME >= (SELECT MIN(S.START_TIME) FROM SUMMARY_EXTENDED S WHERE S.END_TIME >= '
+                             'CURRENT_TIMESTAMP - %d SECONDS) - 60 SECONDS' % self.since)
+            if params['activity_log'] and self._active():
+                reach += ['DATE_TIME >= (SELECT MIN(START_TIME) FROM SESSIONS) - 60 SECONDS',
+                          'DATE_TIME >= (SELECT MIN(START_TIME) FROM PROCESSES) - 60 SECONDS']
+            window = reach[0] if len(reach) == 1 else '(%s)' % ' OR '.join(reach)
+        sql = ACTLOG_COLUMNS + ' WHERE ' + window
+        if not params['activity_log']:
+            sql += ACTLOG_EVIDENCE if jobs else ACTLOG_PROBLEMS
+            if not jobs and summary:
+                numbers = 'SELECT S.NUMBER FROM SUMMARY_EXTENDED S WHERE S.END_TIME >= CURRENT_TIMESTAMP - %d SECONDS%s' % (
+                    self.since, where(self._summary_conditions()))
+                sql += ' AND (SESSION IN (%s) OR PROCESS IN (%s))' % (numbers, numbers)
+        return sql + FETCH_SQL % (self.max_rows + 1)
+
+    def prefetch(self):
+        """Every query this read may need, in one client session per server (or hub)."""
+        queries = [(STATUS_COMMAND, None)]
+        for sql in (self._sessions_sql(), self._processes_sql(), self._summary_sql()):
+            if sql:
+                queries.append((sql, None))
+        if self._jobs_wanted():
+            queries += [(self._jobs_command(), None), (TIME_SQL, None)]
+        actlog = self._actlog_sql()
+        if actlog:
+            queries.append((actlog, None))
+        self.fleet.prefetch(queries)
+
+    # -- the steps
+
+    def _wants(self, *states):
+        return self.wanted_states is None or bool(self.wanted_states & set(states))
+
     def read(self):
         params = self.params
         types = set(params['types'])
         scope = params['scope']
         since = self.since
+        self.prefetch()
         self.fleet.connect()
-        ids = params.get('ids') or None
-        sessions_only = params.get('client_name') or params.get('session_type')
         tasks = []
-        if scope in ('active', 'all'):
-            codes = [code for code, page in SESSION_STATES.items()
-                     if self.wanted_states is None or page.lower() in self.wanted_states]
-            if 'session' in types and codes and params.get('job_id') is None:
-                state_filter = None if self.wanted_states is None else 'UPPER(S.STATE) IN (%s)' % ','.join(
-                    "'%s'" % code for code in codes)
-                tasks += self._tasks('sessions', bounded_sql(SESSIONS_SQL, [
-                    in_list('S.SESSION_ID', ids), state_filter,
-                    like('S.CLIENT_NAME', params.get('client_name'), 'client_name'),
-                    "UPPER(S.SESSION_TYPE) = '%s'" % params['session_type'].upper() if params.get('session_type') else None,
-                ], self.max_rows), session_task)
-            if 'process' in types and self._wants('running') and not sessions_only:
-                job_filter = None
-                if params.get('job_id') is not None and all(self.servers[k]['jobs_supported'] for k in self.fleet.alive()):
-                    job_filter = 'P.JOB_ID = %d' % params['job_id']
-                tasks += self._tasks('processes', bounded_sql(PROCESSES_SQL, [
-                    in_list('P.PROCESS_NUM', ids), like('P.PROCESS', params.get('description'), 'description'),
-                    job_filter], self.max_rows), process_task)
+        sql = self._sessions_sql()
+        if sql:
+            tasks += self._tasks('sessions', sql, session_task)
+        job_column = all(self.servers[k]['jobs_supported'] for k in self.fleet.alive())
+        sql = self._processes_sql(job_column)
+        if sql:
+            tasks += self._tasks('processes', sql, process_task)
         completed = []
-        if scope in ('completed', 'all') and types & {'session', 'process'} and self._wants(*COMPLETED_PAGE_STATES):
-            completed = self._rows('summary', bounded_sql(SUMMARY_SQL % since, [
-                in_list('S.NUMBER', ids), like('S.ACTIVITY', params.get('description'), 'description'),
-                like('S.ENTITY', params.get('client_name'), 'client_name')], self.max_rows))
+        sql = self._summary_sql()
+        if sql:
+            completed = self._rows('summary', sql)
         jobs = []
-        if 'job' in types and not sessions_only and self._wants(*JOB_PAGE_STATES):
+        if self._jobs_wanted():
             jobs = self._jobs()
         tasks += jobs
         evidence = [job for job in jobs if job.get('evidence_needed')]
         logs = {}
         if completed or params['activity_log'] or evidence:
             # the log must reach back to the start of every task whose messages are read
-            starts = [(key, server_datetime(row.get('START_TIME'))) for key, row in completed]
-            starts += [(job['server'], server_datetime(job['start_time'])) for job in evidence]
+            reached = {}
+            for key, row in completed:
+                self._reach(reached, key, server_datetime(row.get('START_TIME')))
             if params['activity_log']:
-                starts += [(t['server'], server_datetime(t['start_time'])) for t in tasks]
+                for task in tasks:
+                    if task['type'] != 'job':
+                        self._reach(reached, task['server'], server_datetime(task['start_time']))
+            needed = [job for job in (jobs if params['activity_log'] else evidence)]
             servers = set(key for key, row in completed) | set(job['server'] for job in evidence)
-            logs = self._activity_log(starts, since, servers, evidence_only=not params['activity_log'],
-                                      jobs=bool(evidence), completed=completed)
+            logs = self._activity_log(servers, evidence_only=not params['activity_log'])
+            self._reach_back(logs, reached, needed)
         for key, row in completed:
             if (row.get('ACTIVITY') or '').strip().upper() in NOT_TASKS:
                 continue
@@ -280,14 +388,7 @@ class TaskReader(object):
         self._warn_old_servers()
         if not capable:
             return []
-        params = self.params
-        command = JOBS_COMMAND
-        single = params.get('job_id')
-        if single is None and params.get('ids') and len(params['ids']) == 1:
-            single = params['ids'][0]
-        if single is not None:
-            command = 'QUERY JOB %d STATUS=ANY' % int(single)
-        answered = self.run(command, 'jobs', capable if self.fleet.routed else None)
+        answered = self.run(self._jobs_command(), 'jobs', capable if self.fleet.routed else None)
         for key in answered:
             if self.servers[key]['jobs_supported'] is None:
                 self.servers[key]['jobs_supported'] = True
@@ -310,46 +411,47 @@ class TaskReader(object):
                                      '(the Tasks page restriction); its sessions and processes are reported.'
                                      % (key, report['version'] or 'before 8.1.12'))
 
-    def _activity_log(self, starts, since, servers, evidence_only, jobs, completed=()):
-        """One ACTLOG query over the window that covers `since` and every (server, start) given.
-        {key: ActivityLog} for the servers that answered; a server whose read failed is absent.
+    @staticmethod
+    def _reach(reached, key, start):
+        """Note that the activity-log query reaches back to a minute before `start` on `key`."""
+        if start is not None and (key not in reached or start < reached[key]):
+            reached[key] = start
 
-        When only the outcomes of completed sessions and processes need the log (no activity_log,
-        no job evidence), only their messages are fetched (SESSION / PROCESS numbers pushed down)."""
-        window = since
-        for key, start in starts:
-            now = self.now.get(key)
-            if start and now:
-                window = max(window, int((now - start).total_seconds()) + 60)
-        sql = ACTLOG_SQL % window
-        if evidence_only:
-            sql += ACTLOG_EVIDENCE if jobs else ACTLOG_PROBLEMS
-        if evidence_only and not jobs and completed:
-            numbers = {'session': set(), 'process': set()}
-            for key, row in completed:
-                activity = (row.get('ACTIVITY') or '').strip().upper()
-                if activity in NOT_TASKS:
-                    continue
-                kind = 'session' if activity in SESSION_ACTIVITIES else 'process'
-                number = row.get('NUMBER')
-                if number and str(number).strip().isdigit():
-                    numbers[kind].add(int(str(number).strip()))
-            owners = [in_list('SESSION', numbers['session']), in_list('PROCESS', numbers['process'])]
-            if all(owner is not None or not numbers[kind] for owner, kind in zip(owners, ('session', 'process'))):
-                owners = [owner for owner in owners if owner]
-                if owners:
-                    sql += ' AND (%s)' % ' OR '.join(owners)
-        sql += FETCH_SQL % (self.max_rows + 1)
-        targets = None
-        if self.fleet.routed and evidence_only:
+    def _activity_log(self, servers, evidence_only, seconds=None, targets=None):
+        """The ACTLOG query (_actlog_sql) on every live server, or only on those with completed
+        tasks or job evidence (`servers`) when only outcomes need it, or on `targets`.
+        {key: ActivityLog} for the servers that answered; a server whose read failed is absent."""
+        if targets is None and self.fleet.routed and evidence_only:
             targets = [key for key in self.fleet.alive() if key in servers]
         logs = {}
-        for key, result in self.run(sql, 'actlog', targets).items():
+        for key, result in self.run(self._actlog_sql(seconds), 'actlog', targets).items():
             logs[key] = ActivityLog(self._bounded(key, 'actlog', result.rows))
             if logs[key].skipped:
                 self._record_problem(key, 'actlog', 'the time of %d activity-log message(s) of server %s could not '
                                      'be read; those messages were left out' % (logs[key].skipped, key))
         return logs
+
+    def _reach_back(self, logs, reached, jobs):
+        """Jobs whose messages are read and that started before what the query reached (see
+        _actlog_sql): their servers' logs are read again over a window that covers them (one more
+        query, on those servers only)."""
+        windows = {}
+        for job in jobs:
+            key, start, now = job['server'], server_datetime(job['start_time']), self.now.get(job['server'])
+            if key not in logs or start is None or now is None:
+                continue
+            covered = min([now - datetime.timedelta(seconds=self.since)]
+                          + ([reached[key] - datetime.timedelta(seconds=60)] if key in reached else []))
+            if start < covered:
+                windows[key] = max(windows.get(key, 0), int((now - start).total_seconds()) + 60)
+        if windows:
+            keys = [key for key in self.order if key in windows]
+            again = self._activity_log((), not self.params['activity_log'], max(windows.values()), targets=keys)
+            for key in keys:
+                if key in again:
+                    logs[key] = again[key]
+                else:
+                    logs.pop(key, None)     # its log is not complete: the failed read is recorded
 
     def _attach_messages(self, tasks, logs, children):
         limit = self.params['activity_log_limit'] or None

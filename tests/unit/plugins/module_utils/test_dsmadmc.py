@@ -107,7 +107,7 @@ def no_password_in(*values):
 def test_connection_argument_spec():
     spec = connection_argument_spec()
     assert sorted(spec) == ['admin_id', 'credentials_file', 'dsmadmc_path', 'optfile', 'password',
-                            'password_transport', 'server', 'timeout', 'total_timeout']
+                            'password_transport', 'server', 'single_session', 'timeout', 'total_timeout']
     assert spec['password_transport']['default'] == 'stdin'
     assert spec['password']['no_log'] is True
     assert spec['admin_id']['aliases'] == ['username']

@@ -12,6 +12,7 @@ import textwrap
 import pytest
 
 from ansible_collections.spectrum_protect.operations.tests.unit.compat import patch_module_args
+from ansible_collections.spectrum_protect.operations.tests.unit.fake_session import with_sessions
 from ansible_collections.spectrum_protect.operations.plugins.modules import sp_job, sp_process, sp_session
 
 FAKE = textwrap.dedent('''\
@@ -19,8 +20,9 @@ FAKE = textwrap.dedent('''\
     import json, sys
     argv = sys.argv[1:]
     command = argv[-1]
-    with open({log!r}, "a") as log:
-        log.write(json.dumps({{"argv": argv, "stdin": sys.stdin.read()}}) + "\\n")
+    if FAKE_LOG:
+        with open({log!r}, "a") as log:
+            log.write(json.dumps({{"argv": argv, "stdin": sys.stdin.read()}}) + "\\n")
     def rows(*records):
         print("\\n\\n".join("\\n".join("%20s: %s" % kv for kv in r) for r in records))
     if command == "QUERY STATUS":
@@ -60,7 +62,7 @@ CHANGING = ('CANCEL', 'INTERRUPT', 'RESUME', 'TERMINATE')
 def make_fake(tmp_path, level=21):
     log = tmp_path / "calls.jsonl"
     path = tmp_path / "dsmadmc"
-    path.write_text(FAKE.format(python=sys.executable, log=str(log), level=level))
+    path.write_text(with_sessions(FAKE.format(python=sys.executable, log=str(log), level=level), log))
     path.chmod(path.stat().st_mode | stat.S_IEXEC)
     return {"path": str(path), "log": log}
 

@@ -10,6 +10,7 @@ import textwrap
 
 import pytest
 from ansible_collections.spectrum_protect.operations.tests.unit.compat import patch_module_args
+from ansible_collections.spectrum_protect.operations.tests.unit.fake_session import with_sessions
 
 from ansible_collections.spectrum_protect.operations.plugins.modules import sp_task_info
 
@@ -18,8 +19,9 @@ FAKE = textwrap.dedent('''\
     import json, sys
     argv = sys.argv[1:]
     command = argv[-1]
-    with open({log!r}, "a") as log:
-        log.write(json.dumps({{"argv": argv, "stdin": sys.stdin.read()}}) + "\\n")
+    if FAKE_LOG:
+        with open({log!r}, "a") as log:
+            log.write(json.dumps({{"argv": argv, "stdin": sys.stdin.read()}}) + "\\n")
     if command == "QUERY STATUS":
         print("Storage Management Server for Linux/x86_64 - Version 8, Release 1, Level 21.000")
         print("")
@@ -42,7 +44,7 @@ FAKE = textwrap.dedent('''\
         print("ANR2034E SELECT: No match found using this criteria.")
         print("ANS8001I Return code 11.")
         sys.exit(11)
-    elif "FROM SUMMARY_EXTENDED" in command:
+    elif "FROM SUMMARY_EXTENDED" in command and "FROM ACTLOG" not in command:
         print("   START_TIME: 2024-04-22 01:00:00.000000")
         print("     END_TIME: 2024-04-22 02:00:00.000000")
         print("     ACTIVITY: EXPIRATION")
@@ -89,7 +91,7 @@ def fake(tmp_path):
     log = tmp_path / "calls.jsonl"
     path = tmp_path / "dsmadmc"
     import sys
-    path.write_text(FAKE.format(python=sys.executable, log=str(log)))
+    path.write_text(with_sessions(FAKE.format(python=sys.executable, log=str(log)), log))
     path.chmod(path.stat().st_mode | stat.S_IEXEC)
     return {"path": str(path), "log": log}
 
@@ -104,6 +106,14 @@ def run(capfd, args):
 
 def calls(fake):
     return [json.loads(line) for line in fake["log"].read_text().splitlines()]
+
+
+def sent(fake):
+    """Every command the client was given: one per call, or those a session read."""
+    out = []
+    for call in calls(fake):
+        out += call["commands"] if "commands" in call else [call["argv"][-1]]
+    return out
 
 
 def test_reads_real_formats(fake, capfd):
@@ -128,9 +138,22 @@ def test_reads_real_formats(fake, capfd):
     assert result["changed"] is False
 
 
-def test_password_only_on_stdin_and_argv_as_documented(fake, capfd):
+def test_one_session_reads_everything_with_the_password_only_on_its_first_input_line(fake, capfd):
     result = run(capfd, {"dsmadmc_path": fake["path"], "admin_id": "ADMIN", "password": "s3cret",
                          "server": "TSM8"})
+    [call] = calls(fake)            # one dsmadmc, one sign-on, every query
+    lines = call["stdin"].split("\n")
+    assert lines[0] == "s3cret" and "s3cret" not in "\n".join(lines[1:])
+    assert lines[1:] == call["commands"] + ["QUIT", ""] and call["commands"] == result["commands"]
+    assert call["commands"][0] == "QUERY STATUS" and len(call["commands"]) == 7
+    assert not any("s3cret" in a for a in call["argv"])
+    assert call["argv"] == ["-se=TSM8", "-id=ADMIN", "-dataonly=no", "-noconfirm", "-displaymode=list"]
+    assert "s3cret" not in json.dumps(result)
+
+
+def test_one_call_per_query_when_single_session_is_false(fake, capfd):
+    result = run(capfd, {"dsmadmc_path": fake["path"], "admin_id": "ADMIN", "password": "s3cret",
+                         "server": "TSM8", "single_session": False})
     seen = calls(fake)
     assert len(seen) == len(result["commands"]) == 6
     for call in seen:
@@ -138,6 +161,19 @@ def test_password_only_on_stdin_and_argv_as_documented(fake, capfd):
         assert not any("s3cret" in a for a in call["argv"])
         assert call["argv"][:5] == ["-se=TSM8", "-id=ADMIN", "-dataonly=yes", "-noconfirm", "-displaymode=list"]
     assert "s3cret" not in json.dumps(result)
+    assert [t["state"] for t in result["tasks"]] == ["Media wait", "Failed", "Warning", "Interrupted"]
+
+
+def test_a_client_that_does_not_echo_its_commands_falls_back_to_one_call_per_query(fake, capfd, monkeypatch):
+    monkeypatch.setenv("FAKE_NO_ECHO", "1")
+    result = run(capfd, {"dsmadmc_path": fake["path"], "admin_id": "ADMIN", "password": "s3cret",
+                         "server": "TSM8"})
+    assert not result.get("failed"), result
+    seen = calls(fake)
+    assert "commands" in seen[0] and len(seen) == 7     # the session it could not split, then one call each
+    assert [t["state"] for t in result["tasks"]] == ["Media wait", "Failed", "Warning", "Interrupted"]
+    warned = [w["event"]["msg"] if isinstance(w, dict) else w for w in result.get("warnings", [])]
+    assert any("ANS8000I" in w and "single_session" in w for w in warned), warned
 
 
 def test_check_mode_runs_the_same_queries(fake, capfd):
@@ -145,8 +181,8 @@ def test_check_mode_runs_the_same_queries(fake, capfd):
                          "_ansible_check_mode": True, "types": ["job"], "scope": "active"})
     assert [t["id"] for t in result["tasks"]] == [12]
     # the server's own time (no session or process row carried it) dates the job's duration
-    assert [c["argv"][-1] for c in calls(fake)] == [
-        "QUERY STATUS", "QUERY JOB STATUS=ANY", "SELECT CURRENT_TIMESTAMP AS SERVER_TIME FROM STATUS"]
+    assert sent(fake) == ["QUERY STATUS", "QUERY JOB STATUS=ANY", "SELECT CURRENT_TIMESTAMP AS SERVER_TIME FROM STATUS"]
+    assert len(calls(fake)) == 1
 
 
 @pytest.mark.parametrize("option,value,words", [
@@ -166,14 +202,22 @@ def test_bad_input_fails_before_or_without_harm(fake, capfd, option, value, word
 
 
 def test_activity_log_reaches_back_to_the_start_of_completed_tasks(fake, capfd):
-    # `since: 1h` selects tasks that ended in the last hour; their warnings may be older than that
-    result = run(capfd, {"dsmadmc_path": fake["path"], "admin_id": "ADMIN", "password": "s3cret", "since": "1h"})
-    actlog = [c for c in result["commands"] if "FROM ACTLOG" in c]
-    earliest_start = 9 * 3600 + 38 * 60 + 27 - 3600          # 01:00:00 to the server time 09:38:27
+    # `since: 1h` selects tasks that ended in the last hour; their warnings may be older than that.
+    # The window is in the query itself, so that it goes into the same session as the reads.
+    result = run(capfd, {"dsmadmc_path": fake["path"], "admin_id": "ADMIN", "password": "s3cret", "since": "1h",
+                         "types": ["session", "process"]})
+    actlog = [c for c in result["commands"] if c.startswith("SELECT DATE_TIME")]
+    completed = "SELECT S.NUMBER FROM SUMMARY_EXTENDED S WHERE S.END_TIME >= CURRENT_TIMESTAMP - 3600 SECONDS"
     assert actlog == ["SELECT DATE_TIME, MSGNO, SEVERITY, MESSAGE, ORIGINATOR, SESSION, PROCESS FROM ACTLOG"
-                      " WHERE DATE_TIME >= CURRENT_TIMESTAMP - %d SECONDS AND SEVERITY IN ('W','E','S')"
-                      " AND (SESSION IN (36700) OR PROCESS IN (1))"     # only the completed tasks' messages
-                      " FETCH FIRST 100001 ROWS ONLY" % (earliest_start + 60)]
+                      " WHERE (DATE_TIME >= CURRENT_TIMESTAMP - 3600 SECONDS"
+                      " OR DATE_TIME >= (SELECT MIN(S.START_TIME) FROM SUMMARY_EXTENDED S"
+                      " WHERE S.END_TIME >= CURRENT_TIMESTAMP - 3600 SECONDS) - 60 SECONDS)"
+                      " AND SEVERITY IN ('W','E','S')"
+                      " AND (SESSION IN (%s) OR PROCESS IN (%s))"     # only the completed tasks' messages
+                      " FETCH FIRST 100001 ROWS ONLY" % (completed, completed)]
+    assert len(calls(fake)) == 1
+    # the completed tasks ended more than an hour before the server's time: not shown
+    assert dict(((t["type"], t["id"]), t["state"]) for t in result["tasks"]) == {("session", 36775): "Media wait"}
 
 
 ROUTED_FAKE = textwrap.dedent('''\
@@ -196,13 +240,14 @@ ROUTED_FAKE = textwrap.dedent('''\
 ''')
 
 
-def test_hub_lost_after_the_first_query_is_reported_not_a_traceback(tmp_path, capfd):
+@pytest.mark.parametrize("single_session", [True, False])
+def test_hub_lost_after_the_first_query_is_reported_not_a_traceback(tmp_path, capfd, single_session):
     import sys
     path = tmp_path / "dsmadmc"
-    path.write_text(ROUTED_FAKE.format(python=sys.executable))
+    path.write_text(with_sessions(ROUTED_FAKE.format(python=sys.executable)))
     path.chmod(path.stat().st_mode | stat.S_IEXEC)
     result = run(capfd, {"dsmadmc_path": str(path), "admin_id": "ADMIN", "password": "s3cret",
-                         "server": "HUB", "route_to": ["SPOKE9"]})
+                         "server": "HUB", "route_to": ["SPOKE9"], "single_session": single_session})
     # nothing was read after QUERY STATUS: that is a failure, never "reachable, no tasks"
     assert result["failed"] is True
     assert result["msg"].startswith("No server could be read.") and "ANS1017E" in result["msg"]
@@ -210,4 +255,5 @@ def test_hub_lost_after_the_first_query_is_reported_not_a_traceback(tmp_path, ca
     assert report["name"] == "SPOKE9" and report["version"] == "8.1.14"
     assert report["reachable"] is False and report["read"] is False and "ANS1017E" in report["error"]
     assert [entry["query"] for entry in report["errors"]] == ["sessions"]
-    assert len(result["commands"]) == 2     # nothing more is sent to a server that cannot be read
+    if not single_session:
+        assert len(result["commands"]) == 2     # nothing more is sent to a server that cannot be read

@@ -18,6 +18,7 @@ import pytest
 
 from ansible.module_utils.common import warnings as ansible_warnings
 from ansible_collections.spectrum_protect.operations.tests.unit.compat import patch_module_args
+from ansible_collections.spectrum_protect.operations.tests.unit.fake_session import with_sessions
 
 from ansible_collections.spectrum_protect.operations.plugins.modules import sp_task_info
 
@@ -27,12 +28,14 @@ FAKE = textwrap.dedent('''\
     argv = sys.argv[1:]
     command = argv[-1]
     stdin = sys.stdin.read() if not sys.stdin.isatty() else ""
-    with open({log!r}, "a") as log:
-        log.write(json.dumps({{"argv": argv, "stdin": stdin}}) + "\\n")
+    if FAKE_LOG:
+        with open({log!r}, "a") as log:
+            log.write(json.dumps({{"argv": argv, "stdin": stdin}}) + "\\n")
     with open({answers!r}) as handle:
         answers = json.load(handle)
+    main = command.split(" WHERE ")[0]     # the table a SELECT reads, not those of its subqueries
     for key, out, rc, err in answers:
-        if key in command or key == "*":
+        if key in main or key == "*":
             sys.stdout.write(out)
             sys.stderr.write(err)
             sys.exit(rc)
@@ -71,7 +74,7 @@ def fake(tmp_path):
     log = tmp_path / 'calls.jsonl'
     answers = tmp_path / 'answers.json'
     path = tmp_path / 'dsmadmc'
-    path.write_text(FAKE.format(python=sys.executable, log=str(log), answers=str(answers)))
+    path.write_text(with_sessions(FAKE.format(python=sys.executable, log=str(log), answers=str(answers)), log))
     path.chmod(path.stat().st_mode | stat.S_IEXEC)
 
     class Fake(object):
@@ -90,7 +93,11 @@ def fake(tmp_path):
             return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
 
         def commands(self):
-            return [call['argv'][-1] for call in self.calls()]
+            """Every command the client was given: one per call, or those a session read."""
+            out = []
+            for call in self.calls():
+                out += call['commands'] if 'commands' in call else [call['argv'][-1]]
+            return out
     return Fake()
 
 
@@ -183,8 +190,9 @@ def test_a_wrong_password_stays_a_wrong_password(fake, capfd):
 def test_password_transport_argv_puts_it_on_the_command_line_masked_everywhere_else(fake, capfd):
     fake.answer()
     result = run(capfd, fake, password_transport='argv', types=['session'], scope='active')
-    call = fake.calls()[0]
-    assert '-password=s3cret' in call['argv'] and call['stdin'] == ''
+    [call] = fake.calls()       # one session: the commands on stdin, the password on the command line only
+    assert '-password=s3cret' in call['argv'] and 's3cret' not in call['stdin']
+    assert call['stdin'].splitlines()[0] == 'QUERY STATUS' and call['stdin'].endswith('QUIT\n')
     assert not result.get('failed')     # and run() asserted s3cret is nowhere in the result
 
 
