@@ -116,9 +116,12 @@ class ActivityLog:
 
 # The server's record of administrator commands (ANR2017I, written for every command on every
 # server): the one place that tells a cancel already under way [DECIDED]. Only CANCEL commands
-# are read ('CAN' is the shortest abbreviation), over the window the caller gives.
+# are read ('CAN' is the shortest abbreviation), over the last day and back to a minute before the
+# start of the oldest task of the table named (SESSIONS or PROCESSES): the window is in the query,
+# so that it can go into the same client session as the read of the tasks.
 COMMAND_LOG_SQL = ("SELECT DATE_TIME, MESSAGE FROM ACTLOG WHERE MSGNO=2017"
-                   " AND DATE_TIME >= CURRENT_TIMESTAMP - %d SECONDS AND UCASE(MESSAGE) LIKE '%%CAN%%'")
+                   " AND (DATE_TIME >= CURRENT_TIMESTAMP - 86400 SECONDS"
+                   " OR DATE_TIME >= (SELECT MIN(START_TIME) FROM %s) - 60 SECONDS) AND UCASE(MESSAGE) LIKE '%%CAN%%'")
 _ISSUED_RE = re.compile(r'issued command:\s*(?P<command>.*?)\s*(?:\((?:SESSION|PROCESS):[^)]*\))?\s*$',
                         re.IGNORECASE)
 _ROUTED_RE = re.compile(r'^\s*(?:\((?P<paren>[^()\s]+)\)\s*|(?P<plain>[A-Za-z0-9_.\-]+(?:,[A-Za-z0-9_.\-]+)*):\s*)'

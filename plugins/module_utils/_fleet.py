@@ -290,7 +290,9 @@ class Fleet(object):
 
         Returns the DsmadmcResult (kind ok, or empty when the server found nothing to act on);
         raises DsmadmcError when it failed. Never sent twice: a routed call that times out is
-        not split and resent, because the command may have run."""
+        not split and resent, because the command may have run. What was prefetched is
+        forgotten: a read after a change asks the server again."""
+        self.prefetched.clear()
         self.commands.append(route([key], command) if self.routed else command)
         if not self.routed:
             return self.client.run(command)

@@ -48,10 +48,12 @@ from ansible_collections.spectrum_protect.operations.plugins.module_utils._filte
     check_states,
     select,
 )
+from ansible_collections.spectrum_protect.operations.plugins.module_utils._fleet import STATUS_COMMAND
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._mounts import (
     MOUNTING_NOTE,
     REQUEST_CANCEL_NOTE,
     REQUEST_PLAIN_NOTE,
+    REQUESTS_COMMAND,
     REQUEST_REPLY_NOTE,
     mount_state,
     read_requests,
@@ -164,6 +166,11 @@ class ActionFlow(object):
         """The servers to work on (after QUERY STATUS)."""
         return self.fleet.alive()
 
+    def prefetch_queries(self):
+        """(command, checks) of the reads this flow may make before it acts, sent with QUERY STATUS
+        in one client session (Fleet.prefetch). They must be the very texts the reads send."""
+        return []
+
     def read(self, targets):
         """{server: [task]} of the tasks of this type on `targets` (failures recorded in the fleet)."""
         raise NotImplementedError
@@ -250,6 +257,8 @@ class ActionFlow(object):
             value = self.params.get(option)
             if value is not None and value < 0:
                 raise ValueError('%s: %r is not a whole number >= 0' % (option, value))
+        # every read before the act, in one client session (single_session)
+        self.fleet.prefetch([(STATUS_COMMAND, None)] + self.prefetch_queries())
         self.fleet.connect()
         targets = self.targets()
         before = self.read(targets) if targets else {}
@@ -531,6 +540,9 @@ class SessionFlow(ActionFlow):
         if (self.params.get('min_wait_seconds') or 0) < 0:
             raise ValueError('min_wait_seconds: %r must be 0 or more' % (self.params['min_wait_seconds'],))
 
+    def prefetch_queries(self):
+        return [(SESSIONS_SQL, SESSION_CHECKS), (COMMAND_LOG_SQL % 'SESSIONS', None), (REQUESTS_COMMAND, None)]
+
     def read(self, targets):
         out = {}
         for key, result in self.fleet.query(SESSIONS_SQL, targets, checks=SESSION_CHECKS, query='sessions').items():
@@ -568,7 +580,7 @@ class SessionFlow(ActionFlow):
 
     def context(self, selected):
         candidates = [t for t in selected if t['state'] in self.action.pending_in]
-        self.requested = read_requested_cancels(self.fleet, candidates)
+        self.requested = read_requested_cancels(self.fleet, candidates, 'SESSIONS')
         self.read_mounts(selected)
 
     def cancel_requested(self, task):
@@ -644,6 +656,10 @@ class ProcessFlow(ActionFlow):
         if self.params.get('description'):
             pattern_arg(self.params['description'], 'description')
 
+    def prefetch_queries(self):
+        return [(PROCESSES_SQL, PROCESS_CHECKS), (COMMAND_LOG_SQL % 'PROCESSES', None), (REQUESTS_COMMAND, None),
+                (JOBS_COMMAND, JOB_CHECKS)]
+
     def read(self, targets):
         out = {}
         for key, result in self.fleet.query(PROCESSES_SQL, targets, checks=PROCESS_CHECKS, query='processes').items():
@@ -667,7 +683,7 @@ class ProcessFlow(ActionFlow):
         return read_jobs(self.fleet, keys) if keys else {}
 
     def context(self, selected):
-        self.requested = read_requested_cancels(self.fleet, selected)
+        self.requested = read_requested_cancels(self.fleet, selected, 'PROCESSES')
         self.read_mounts(selected)
         keys = sorted(set(t['server'] for t in selected if t['job_id'] is not None), key=self.fleet.order.index)
         self.jobs = dict((key, dict((j['id'], j) for j in jobs)) for key, jobs in self.read_jobs(keys).items())
@@ -810,6 +826,9 @@ class JobFlow(ActionFlow):
                 keys.append(key)
         return keys
 
+    def prefetch_queries(self):
+        return [(JOBS_COMMAND, JOB_CHECKS)] + ([(PROCESSES_SQL, PROCESS_CHECKS)] if self.action.children_end else [])
+
     def read(self, targets):
         out = {}
         for key, result in self.fleet.query(JOBS_COMMAND, targets, checks=JOB_CHECKS, query='jobs').items():
@@ -891,21 +910,14 @@ def read_jobs(fleet, keys):
     return out
 
 
-def read_requested_cancels(fleet, candidates):
-    """{server: [(kind, number, when)]} of cancels in the command log since the earliest start of
-    the candidate tasks: one ACTLOG query for every server that has candidates."""
-    window = {}
-    for task in candidates:
-        start, now = from_iso(task['start_time']), server_datetime(task['raw'].get('SERVER_TIME'))
-        if start is None or now is None:
-            seconds = 86400
-        else:
-            seconds = int((now - start).total_seconds()) + 60
-        window[task['server']] = max(window.get(task['server'], 0), seconds)
-    if not window:
+def read_requested_cancels(fleet, candidates, table):
+    """{server: [(kind, number, when)]} of cancels in the command log (COMMAND_LOG_SQL over the
+    tasks of `table`, SESSIONS or PROCESSES): one ACTLOG query for every server that has candidates."""
+    servers = set(task['server'] for task in candidates)
+    keys = [k for k in fleet.order if k in servers]
+    if not keys:
         return {}
-    keys = [k for k in fleet.order if k in window]
     out = {}
-    for key, result in fleet.query(COMMAND_LOG_SQL % max(window.values()), keys, query='command log').items():
+    for key, result in fleet.query(COMMAND_LOG_SQL % table, keys, query='command log').items():
         out[key] = requested_cancels(result.rows, key)
     return out
