@@ -249,11 +249,16 @@ def read_calls(path):
 
 def replay_script(home, calls, path):
     """A shell loop that runs the same dsmadmc processes bare: the same argv (the password, masked
-    in the log, goes to stdin as the module sends it), one after the other, output discarded."""
+    in the log, goes to stdin as the module sends it), one after the other, output discarded. A
+    session that read its commands from stdin (no command in its argv) gets the same commands
+    there, after the password, then QUIT."""
     lines = ["#!/bin/bash", "# the dsmadmc work of a benchmarked run, replayed bare", "set -u"]
     for call in calls:
         argv = [os.path.join(home.path, "bin", "dsmadmc")] + [arg for arg in call["argv"] if not arg.startswith("-password=")]
-        lines.append("printf '%%s\\n' \"$SP_BENCH_PASSWORD\" | %s > /dev/null" % " ".join(_quote(arg) for arg in argv))
+        piped = ""
+        if call["argv"] and call["argv"][-1].startswith("-"):
+            piped = " " + " ".join(_quote(command) for command in list(call["commands"]) + ["QUIT"])
+        lines.append("printf '%%s\\n' \"$SP_BENCH_PASSWORD\"%s | %s > /dev/null" % (piped, " ".join(_quote(arg) for arg in argv)))
     with open(path, "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
     return ["/bin/bash", path]

@@ -1,0 +1,80 @@
+"""Issue 10, target 1: one dsmadmc process and one sign-on per server (or per hub) per module run,
+however many queries it needs, counted by the emulated client itself (SPEMU_CALL_LOG: one JSON line
+per client process with its sign-ons and commands) and by the servers' own activity logs.
+
+The same reads with single_session: false run one process per query and give the same tasks."""
+import json
+import os
+
+from actions_support import harness
+
+make_fleet = harness.make_fleet
+HUB = "HUB1"
+SPOKES = ["SPOKE1", "SPOKE2", "SPOKE3"]
+
+
+def logged_run(fleet, tmp_path, tag, module, **args):
+    """Run one module task with the emulated client logging every process; -> (result, calls)."""
+    log = tmp_path / ("calls-%s.jsonl" % tag)
+    fleet.env["SPEMU_CALL_LOG"] = str(log)
+    try:
+        params = dict({"server": HUB, "admin_id": "ADMIN", "password": "passw0rd"}, **args)
+        result = fleet.playbook(json.dumps([{"name": tag, "spectrum_protect.operations.%s" % module: params,
+                                             "register": "r_out"}]))["r_out"]
+    finally:
+        fleet.env.pop("SPEMU_CALL_LOG", None)
+    calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return result, calls
+
+
+def test_a_fleet_read_through_the_hub_is_one_process_and_one_sign_on(tmp_path_factory, tmp_path):
+    fleet = make_fleet(tmp_path_factory)
+    one, calls = logged_run(fleet, tmp_path, "one", "sp_task_info", route_to=[HUB] + SPOKES)
+    assert not one.get("failed"), one.get("msg")
+    assert len(calls) == 1 and calls[0]["signons"] == 1 and calls[0]["server"] == HUB, calls
+    # every query of the run went through that one session, each routed to the whole fleet
+    assert calls[0]["commands"] == one["commands"] and len(one["commands"]) >= 6
+    assert all(c.startswith("%s: " % ",".join([HUB] + SPOKES)) for c in one["commands"])
+
+    many, calls_many = logged_run(fleet, tmp_path, "many", "sp_task_info", route_to=[HUB] + SPOKES,
+                                  single_session=False)
+    assert not many.get("failed"), many.get("msg")
+    assert len(calls_many) == len(many["commands"]) >= 6 and all(c["signons"] == 1 for c in calls_many)
+    # the same answer either way (durations move with the clock: compare what the page shows)
+    # (the reads' own administrative sessions differ from run to run: left out)
+    def shown(result):
+        return sorted((t["server"], t["type"], t["id"], t["state"]) for t in result["tasks"]
+                      if not (t["type"] == "session" and (t.get("session_type") or "").lower() == "admin"
+                              and (t.get("client_name") or "").upper() == "ADMIN"))
+    assert shown(one) == shown(many)
+    assert one["summary"]["complete"] is True and one["summary"] == many["summary"]
+
+
+def test_one_server_read_is_one_process_and_one_sign_on(tmp_path_factory, tmp_path):
+    fleet = make_fleet(tmp_path_factory)
+    result, calls = logged_run(fleet, tmp_path, "spoke", "sp_task_info", server="SPOKE1", activity_log=True)
+    assert not result.get("failed"), result.get("msg")
+    assert [(c["server"], c["signons"]) for c in calls] == [("SPOKE1", 1)]
+    assert any(c.startswith("SELECT DATE_TIME") for c in calls[0]["commands"])
+    # the server saw the commands in one administrative session of its own
+    _rc, rows = fleet.dsmadmc("SELECT SESSION, MESSAGE FROM ACTLOG WHERE MSGNO=2017", server="SPOKE1", mode="comma",
+                              extra=["-comma"])
+    sessions = set()
+    for line in rows.splitlines():
+        if "issued command: QUERY STATUS" in line or "FROM SUMMARY_EXTENDED" in line:
+            sessions.add(line.split(",")[0])
+    assert len(sessions) == 1, rows
+
+
+def test_an_action_plans_from_one_session_then_acts_in_calls_of_its_own(tmp_path_factory, tmp_path):
+    fleet = make_fleet(tmp_path_factory)
+    result, calls = logged_run(fleet, tmp_path, "job", "sp_job", route_to=["SPOKE1"], job_type="RETENTION",
+                               states=["Running", "Sleeping"], state="interrupted")
+    assert not result.get("failed"), result.get("msg")
+    interrupted = [j["id"] for j in result["interrupted"]]
+    assert interrupted, result
+    first = calls[0]
+    assert first["commands"][:2] == ["SPOKE1: QUERY STATUS", "SPOKE1: QUERY JOB STATUS=ANY"] and first["signons"] == 1
+    assert not any(" JOB " in c and "QUERY" not in c for c in first["commands"])    # nothing changing in it
+    changes = [c for c in calls[1:] if any("INTERRUPT JOB" in command for command in c["commands"])]
+    assert [len(c["commands"]) for c in changes] == [1] * len(interrupted)           # each change on its own
