@@ -29,12 +29,10 @@ import subprocess
 import threading
 import time
 from collections import namedtuple
-from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._parse import (
-    RC_RE,
     ParseError,
     message_lines,
     parse_messages,
@@ -111,6 +109,8 @@ _PLAIN_PATTERN_RE = re.compile(r'^[A-Za-z0-9_.*?/\-]+\Z')
 _SAFE_PATTERN_RE = re.compile(r'^[A-Za-z0-9_.*?/\-+& ]{1,128}\Z')
 MAX_ROUTE_TARGETS = 1000
 _CONTROL_RE = re.compile('[\x00-\x1f\x7f]')
+_CHUNK_RC_RE = re.compile(r'^ANS8001I\s+Return\s+code\s+(-?\d+)', re.MULTILINE)
+_ECHO_LINES = 64        # lines looked at for an echo's end first (more when it fills them)
 _PASSWORD_PROMPT_RE = re.compile(r'Enter your password', re.IGNORECASE)
 _TERMINAL_RE = re.compile(r'\b(?:tty|terminal|console)\b', re.IGNORECASE)
 
@@ -653,11 +653,11 @@ class Dsmadmc(object):
         texts = [command if targets is None else route(route_targets(targets), command)
                  for command, targets, _checks in specs]
         run = self._execute(None, mode, commands=texts)
-        messages = parse_messages(run.stdout)
         chunks = _echo_chunks(run.stdout)
         # a session cut by its timeout: the command that was running has no complete answer
         answered = len(chunks) - 1 if run.timed_out else len(chunks)
         if answered <= 0:
+            messages = parse_messages(run.stdout)
             kind = self._password_kind(classify(run.rc, messages, run.timed_out), run, messages)
             if kind == 'error' and _not_the_client(run, messages):
                 kind = 'not_client'
@@ -676,7 +676,7 @@ class Dsmadmc(object):
                     outcomes.append(self._error('error', text, run, [], detail='the client ended before this command ran'))
                 continue
             chunk = chunks[index]
-            part = _Run(run.argv, _chunk_rc(chunk['messages']), chunk['text'], '', False)
+            part = _Run(run.argv, _chunk_rc(chunk['text']), chunk['text'], '', False)
             if targets is None:
                 outcomes.append(self._plain_outcome(text, part, mode, checks))
             else:
@@ -743,6 +743,7 @@ class Dsmadmc(object):
                 return self._routed([name], command, mode, columns, checks)
             except DsmadmcError as error:
                 return error
+        from concurrent.futures import ThreadPoolExecutor   # only when a routed read timed out
         with ThreadPoolExecutor(max_workers=min(len(targets), MAX_PARALLEL_CALLS)) as pool:
             return list(pool.map(one, targets))
 
@@ -840,24 +841,39 @@ class Dsmadmc(object):
 
 
 def _echo_chunks(stdout):
-    """A batch's output cut at the client's command echoes (ANS8000I): per command its text and
-    messages, in order. The banner before the first echo and the session's closing
-    ANS8002I are left out."""
+    """A batch's output cut at the client's command echoes (ANS8000I): per command its text, in
+    order. The banner before the first echo and the session's closing ANS8002I are left out.
+
+    Only the lines that hold 'ANS8000I' are looked at closely (the message scanner runs on a few
+    lines from each, to see whether an echo starts there and over how many lines the client wrapped
+    it), so a large answer is not scanned twice."""
     lines = (stdout or '').split('\n')
-    starts = [(lineno, spans) for lineno, message, spans in message_lines(stdout) if message['id'] == 'ANS8000I']
+    starts = []
+    for index, line in enumerate(lines):
+        if 'ANS8000I' not in line:
+            continue
+        size = _ECHO_LINES
+        while True:
+            found = message_lines('\n'.join(lines[index:index + size]))
+            if not (found and found[0][0] == 1 and found[0][1]['id'] == 'ANS8000I'):
+                break
+            if found[0][2] < size or index + size >= len(lines):
+                starts.append((index, found[0][2]))
+                break
+            size *= 4       # the echo of a command routed to many servers, wrapped over more lines
     chunks = []
-    for number, (lineno, spans) in enumerate(starts):
-        end = starts[number + 1][0] - 1 if number + 1 < len(starts) else len(lines)
-        # the echo may be wrapped over several lines: its body starts after its last line
-        body = lines[lineno - 1 + spans:end]
-        text = '\n'.join(line for line in body if not line.startswith('ANS8002I'))
-        chunks.append({'text': text, 'messages': parse_messages(text)})
+    for number, (index, spans) in enumerate(starts):
+        last = number + 1 == len(starts)
+        body = lines[index + spans:len(lines) if last else starts[number + 1][0]]
+        if last:
+            body = [line for line in body if not line.startswith('ANS8002I')]
+        chunks.append({'text': '\n'.join(body)})
     return chunks
 
 
-def _chunk_rc(messages):
+def _chunk_rc(text):
     """The return code of one command of a batch: its ANS8001I, else 0."""
-    codes = [match.group(1) for match in (RC_RE.search(m['text']) for m in messages if m['id'] == 'ANS8001I') if match]
+    codes = _CHUNK_RC_RE.findall(text or '')
     return int(codes[-1]) if codes else 0
 
 

@@ -72,6 +72,22 @@ def version_field(rows):
     return None
 
 
+# The most tasks one run of an acting module changes, unless max_tasks says otherwise.
+DEFAULT_MAX_TASKS = 50
+
+
+class FlowError(Exception):
+    """An acting module's run did not reach its goal (_flow.py); `result` holds what was read and
+    done (for fail_json). Defined here, with FleetError, so that the module layer can report it
+    without importing the flow (sp_task_info never loads it)."""
+
+    def __init__(self, msg, result=None, warnings=None):
+        super(FlowError, self).__init__(msg)
+        self.msg = msg
+        self.result = result or {}
+        self.warnings = list(warnings or [])
+
+
 class FleetError(Exception):
     """Nothing could be read: every server (or the hub) failed."""
 

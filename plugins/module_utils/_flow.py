@@ -48,7 +48,11 @@ from ansible_collections.spectrum_protect.operations.plugins.module_utils._filte
     check_states,
     select,
 )
-from ansible_collections.spectrum_protect.operations.plugins.module_utils._fleet import STATUS_COMMAND
+from ansible_collections.spectrum_protect.operations.plugins.module_utils._fleet import (  # noqa: F401 pylint: disable=unused-import
+    DEFAULT_MAX_TASKS,
+    STATUS_COMMAND,
+    FlowError,
+)
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._mounts import (
     MOUNTING_NOTE,
     REQUEST_CANCEL_NOTE,
@@ -80,7 +84,6 @@ from ansible_collections.spectrum_protect.operations.plugins.module_utils._waite
     WaitTimeout,
 )
 
-DEFAULT_MAX_TASKS = 50
 CHECK, REFUSED, FINAL = 'check', 'refused', 'final'     # the stages a result is made at
 PLURALS = {'session': 'sessions', 'process': 'processes', 'job': 'jobs'}
 # Typed columns of what the flows read: a value that does not read as its type makes that
@@ -91,16 +94,6 @@ PROCESS_CHECKS = {'PROCESS_NUM': to_int, 'JOB_ID': to_int, 'PARENT_PROCESS': to_
                   'START_TIME': parse_timestamp, 'SERVER_TIME': parse_timestamp}
 JOB_CHECKS = {'Job Id': to_int}
 OWN_SESSION_SECONDS = 5
-
-
-class FlowError(Exception):
-    """The run did not reach its goal; `result` holds what was read and done (for fail_json)."""
-
-    def __init__(self, msg, result=None, warnings=None):
-        super(FlowError, self).__init__(msg)
-        self.msg = msg
-        self.result = result or {}
-        self.warnings = list(warnings or [])
 
 
 # --- small helpers ----------------------------------------------------------------------------

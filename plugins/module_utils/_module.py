@@ -25,11 +25,9 @@ from ansible_collections.spectrum_protect.operations.plugins.module_utils._dsmad
     module_kwargs,
 )
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._fleet import (
+    DEFAULT_MAX_TASKS,
     Fleet,
     FleetError,
-)
-from ansible_collections.spectrum_protect.operations.plugins.module_utils._flow import (
-    DEFAULT_MAX_TASKS,
     FlowError,
 )
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._waiter import (

@@ -33,7 +33,6 @@ from ansible_collections.spectrum_protect.operations.plugins.module_utils._fleet
 )
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._model import (
     NOT_TASKS,
-    SESSION_ACTIVITIES,
     SESSION_STATES,
     TASK_TYPES,
     completed_task,
@@ -275,7 +274,7 @@ class TaskReader(object):
                 for task in tasks:
                     if task['type'] != 'job':
                         self._reach(reached, task['server'], server_datetime(task['start_time']))
-            needed = [job for job in (jobs if params['activity_log'] else evidence)]
+            needed = list(jobs if params['activity_log'] else evidence)
             servers = set(key for key, row in completed) | set(job['server'] for job in evidence)
             logs = self._activity_log(servers, evidence_only=not params['activity_log'])
             self._reach_back(logs, reached, needed)

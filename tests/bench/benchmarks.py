@@ -151,7 +151,7 @@ def replay(home, calls, tag, sample=False):
     env["SP_BENCH_PASSWORD"] = PASSWORD
     run = measured(script, env, sample=sample)
     replayed = benchlib.read_calls(log)
-    if run.rc or len(replayed) != len(calls):
+    if run.rc or [call["exit"] for call in replayed] != [call["exit"] for call in calls]:
         raise AssertionError("the replay ran %d of %d dsmadmc processes (rc %s): %s" % (
             len(replayed), len(calls), run.rc, run.stderr[-2000:]))
     return run, replayed
@@ -163,24 +163,50 @@ def signons(calls):
 
 # ---------------------------------------------------------------- (b) sp_task_info over the demo fleet
 
+def _floor(env_home, repeat):
+    """CPU of what every Ansible module pays before it does anything: the interpreter and
+    ansible.module_utils.basic (an AnsiballZ module compiles from source, as here)."""
+    env, _log = env_home.logged_env("floor")
+    runs = [measured([sys.executable, "-c", "import ansible.module_utils.basic"], env) for _ in range(repeat)]
+    return benchlib.best(runs).cpu
+
+
 def bench_module(size, work):
+    """(b) sp_task_info over the demo fleet through the hub, one client session (the default) and
+    one call per query (single_session: false), each against its own bare replay; and the two
+    modes against each other."""
     home = benchlib.demo_home(work)
     targets = ["HUB1", "SPOKE1", "SPOKE2", "SPOKE3"]
-    args = {"server": "HUB1", "route_to": targets}
-    runs, replays = [], []
-    calls = None
-    for index in range(size["repeat"]):
-        run, result, calls = run_module(home, args, "module-%d" % index)
-        runs.append(run)
-        replays.append(replay(home, calls, "module-%d" % index)[0])
-    module, bare = benchlib.best(runs), benchlib.best(replays)
-    commands = len(result["commands"])
-    note = "%d dsmadmc processes, %d sign-ons on the hub, %d commands (%d tasks); replay: the same argv from a shell loop" % (
-        len(calls), signons(calls), commands, len(result["tasks"]))
-    return [row("b-module", "sp_task_info, demo fleet through the hub", module.cpu, bare.cpu, 1.3,
-                wall=(module.wall, bare.wall), note=note,
-                extra={"processes": len(calls), "signons": signons(calls), "commands": commands,
-                       "tasks": len(result["tasks"]), "module_maxrss_kib": module.maxrss_kib})]
+    out = []
+    measured_modes = {}
+    for mode, extra in (("one session", {}), ("one call per query", {"single_session": False})):
+        args = dict({"server": "HUB1", "route_to": targets}, **extra)
+        runs, replays = [], []
+        calls = result = None
+        tag = "module-%s" % ("one" if not extra else "many")
+        for index in range(size["repeat"]):
+            run, result, calls = run_module(home, args, "%s-%d" % (tag, index))
+            runs.append(run)
+            replays.append(replay(home, calls, "%s-%d" % (tag, index))[0])
+        module, bare = benchlib.best(runs), benchlib.best(replays)
+        measured_modes[mode] = (module, calls)
+        commands = len(result["commands"])
+        note = "%d dsmadmc processes, %d sign-ons on the hub, %d commands (%d tasks); replay: the same argv from a shell loop" % (
+            len(calls), signons(calls), commands, len(result["tasks"]))
+        if not extra:
+            note += "; of the module's CPU, %.3f s is the floor of any Ansible module (Python + ansible.module_utils.basic)" % (
+                _floor(home, size["repeat"]))
+        out.append(row("b-module" if not extra else "b-module-per-query",
+                       "sp_task_info, demo fleet through the hub (%s)" % mode, module.cpu, bare.cpu, 1.3,
+                       wall=(module.wall, bare.wall), note=note,
+                       extra={"processes": len(calls), "signons": signons(calls), "commands": commands,
+                              "tasks": len(result["tasks"]), "module_maxrss_kib": module.maxrss_kib}))
+    one, many = measured_modes["one session"], measured_modes["one call per query"]
+    out.append(row("b-sessions", "sp_task_info run, one session vs one call per query", one[0].cpu, many[0].cpu, 1.0,
+                   wall=(one[0].wall, many[0].wall),
+                   note="%d vs %d dsmadmc processes, %d vs %d sign-ons (whole run, module and clients)" % (
+                       len(one[1]), len(many[1]), signons(one[1]), signons(many[1]))))
+    return out
 
 
 # ---------------------------------------------------------------- (c) the task_report role

@@ -4,7 +4,6 @@ per client process with its sign-ons and commands) and by the servers' own activ
 
 The same reads with single_session: false run one process per query and give the same tasks."""
 import json
-import os
 
 from actions_support import harness
 
@@ -41,6 +40,7 @@ def test_a_fleet_read_through_the_hub_is_one_process_and_one_sign_on(tmp_path_fa
     assert not many.get("failed"), many.get("msg")
     assert len(calls_many) == len(many["commands"]) >= 6 and all(c["signons"] == 1 for c in calls_many)
     # the same answer either way (durations move with the clock: compare what the page shows)
+
     # (the reads' own administrative sessions differ from run to run: left out)
     def shown(result):
         return sorted((t["server"], t["type"], t["id"], t["state"]) for t in result["tasks"]

@@ -787,3 +787,16 @@ def test_batch_sends_the_password_then_the_commands_on_stdin(fake):
     call = fake.record()
     assert call['stdin'].split('\n') == [PASSWORD, 'q sess', 'q proc', 'QUIT', '']
     assert '-dataonly=no' in call['argv'] and 'q sess' not in call['argv']
+
+
+def test_batch_echo_of_a_command_routed_to_many_servers_wrapped_over_many_lines(fake):
+    """The echo of a routed command to 400 servers fills hundreds of console lines: its answer
+    starts after the echo's last line, wherever that is."""
+    names = ','.join('SERVER%03d' % n for n in range(400))
+    echo = "ANS8000I Server command: '%s: QUERY STATUS'." % names
+    wrapped = '\n'.join(echo[i:i + 40] for i in range(0, len(echo), 40))
+    assert wrapped.count('\n') > 64
+    fake.answer(wrapped + "\n  Process Number: 7\n\nANS8000I Server command: 'q sess'.\n"
+                "ANR2034E SELECT: No match found using this criteria.\nANS8001I Return code 11.\n")
+    [first, second] = fake.runner().run_batch([('q proc', None), ('q sess', None)])
+    assert first.rows == [{'Process Number': '7'}] and (second.kind, second.rc) == ('empty', 11)
