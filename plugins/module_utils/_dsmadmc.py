@@ -30,7 +30,7 @@ import threading
 import time
 from collections import namedtuple
 
-from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._parse import (
     ParseError,
@@ -117,22 +117,33 @@ _TERMINAL_RE = re.compile(r'\b(?:tty|terminal|console)\b', re.IGNORECASE)
 
 # --- connection options ------------------------------------------------------------------------
 
+def env_value(*names):
+    """The first of the environment variables that is set and not empty (an option's fallback).
+    An empty variable counts as unset: AWX injects an empty string for a credential input left
+    empty, and that must not count as given (say, an empty SP_CREDENTIALS_FILE beside a password)."""
+    for name in names:
+        value = os.environ.get(name)
+        if value:
+            return value
+    raise AnsibleFallbackNotFound
+
+
 def connection_argument_spec():
     """The argument_spec of the connection options every module of the collection takes."""
     return dict(
         server=dict(type='str'),
         admin_id=dict(type='str', aliases=['username'],
-                      fallback=(env_fallback, ['SP_ADMIN_ID', 'STORAGE_PROTECT_USERNAME'])),
+                      fallback=(env_value, ['SP_ADMIN_ID', 'STORAGE_PROTECT_USERNAME'])),
         password=dict(type='str', no_log=True,
-                      fallback=(env_fallback, ['SP_ADMIN_PASSWORD', 'STORAGE_PROTECT_PASSWORD'])),
-        credentials_file=dict(type='path', fallback=(env_fallback, ['SP_CREDENTIALS_FILE'])),
-        dsmadmc_path=dict(type='str', default='dsmadmc', fallback=(env_fallback, ['SP_DSMADMC'])),
+                      fallback=(env_value, ['SP_ADMIN_PASSWORD', 'STORAGE_PROTECT_PASSWORD'])),
+        credentials_file=dict(type='path', fallback=(env_value, ['SP_CREDENTIALS_FILE'])),
+        dsmadmc_path=dict(type='str', default='dsmadmc', fallback=(env_value, ['SP_DSMADMC'])),
         optfile=dict(type='path'),
         timeout=dict(type='int', default=DEFAULT_TIMEOUT),
         total_timeout=dict(type='int'),
         password_transport=dict(type='str', default='stdin', choices=list(PASSWORD_TRANSPORTS), no_log=False,
-                                fallback=(env_fallback, ['SP_PASSWORD_TRANSPORT'])),
-        single_session=dict(type='bool', default=True, fallback=(env_fallback, ['SP_SINGLE_SESSION'])),
+                                fallback=(env_value, ['SP_PASSWORD_TRANSPORT'])),
+        single_session=dict(type='bool', default=True, fallback=(env_value, ['SP_SINGLE_SESSION'])),
     )
 
 

@@ -257,3 +257,25 @@ def test_hub_lost_after_the_first_query_is_reported_not_a_traceback(tmp_path, ca
     assert [entry["query"] for entry in report["errors"]] == ["sessions"]
     if not single_session:
         assert len(result["commands"]) == 2     # nothing more is sent to a server that cannot be read
+
+
+def test_empty_environment_variables_count_as_unset(fake, capfd, monkeypatch):
+    """AWX injects an empty string for a credential input left empty: an empty SP_CREDENTIALS_FILE
+    beside SP_ADMIN_PASSWORD is not a second way of signing on, and an empty SP_DSMADMC is not a path."""
+    monkeypatch.setenv("SP_ADMIN_ID", "ADMIN")
+    monkeypatch.setenv("SP_ADMIN_PASSWORD", "s3cret")
+    monkeypatch.setenv("SP_CREDENTIALS_FILE", "")
+    monkeypatch.setenv("SP_SINGLE_SESSION", "")
+    monkeypatch.setenv("PATH", os.path.dirname(fake["path"]) + os.pathsep + os.environ["PATH"])
+    monkeypatch.setenv("SP_DSMADMC", "")
+    result = run(capfd, {"server": "TSM8", "types": ["session"], "scope": "active"})
+    assert not result.get("failed"), result
+    [call] = calls(fake)        # dsmadmc found on PATH; the password from the environment, on stdin
+    assert call["stdin"].startswith("s3cret\n") and not any(a.startswith("-credentialsfile") for a in call["argv"])
+    assert [t["id"] for t in result["tasks"]] == [36775]
+
+
+def test_a_credentials_file_and_a_password_both_set_still_conflict(fake, capfd, monkeypatch):
+    monkeypatch.setenv("SP_CREDENTIALS_FILE", "/etc/sp/admin.cred")
+    result = run(capfd, {"dsmadmc_path": fake["path"], "admin_id": "ADMIN", "password": "s3cret"})
+    assert result["failed"] is True and "credentials_file" in result["msg"] and "password" in result["msg"]
