@@ -168,9 +168,11 @@ class TaskReader(object):
                 like('S.ENTITY', params.get('client_name'), 'client_name')]
 
     def _summary_sql(self):
+        """Completed sessions and processes; none with job_id, because SUMMARY carries no job
+        (server-facts §5): a completed task never matches one job."""
         params = self.params
         if not (params['scope'] in ('completed', 'all') and set(params['types']) & {'session', 'process'}
-                and self._wants(*COMPLETED_PAGE_STATES)):
+                and self._wants(*COMPLETED_PAGE_STATES)) or params.get('job_id') is not None:
             return None
         return bounded_sql(SUMMARY_SQL % self.since, self._summary_conditions(), self.max_rows)
 
@@ -184,7 +186,7 @@ class TaskReader(object):
             single = params['ids'][0]
         return JOBS_COMMAND if single is None else 'QUERY JOB %d STATUS=ANY' % int(single)
 
-    def _actlog_sql(self, seconds=None):
+    def _actlog_sql(self, seconds=None, job_column=True):
         """The activity-log query, or None when no answer can need it.
 
         Its window reaches back `since`, and (in the query itself, so that it can go into the same
@@ -195,7 +197,9 @@ class TaskReader(object):
 
         Without activity_log only what decides outcomes is fetched: problems, plus messages that
         may name a job when jobs are read; when only completed sessions and processes need it,
-        only their messages (their numbers, by subquery)."""
+        only their messages (their numbers, by subquery). With job_id only the messages that may
+        name the job, and with activity_log those of its processes (by subquery, when every server
+        has PROCESSES.JOB_ID: `job_column`)."""
         params = self.params
         summary = self._summary_sql() is not None
         # a job's outcome may need the log only once it has ended
@@ -214,7 +218,13 @@ class TaskReader(object):
                           'DATE_TIME >= (SELECT MIN(START_TIME) FROM PROCESSES) - 60 SECONDS']
             window = reach[0] if len(reach) == 1 else '(%s)' % ' OR '.join(reach)
         sql = ACTLOG_COLUMNS + ' WHERE ' + window
-        if not params['activity_log']:
+        if params.get('job_id') is not None:
+            number = int(params['job_id'])
+            own = "(UPPER(MESSAGE) LIKE '%JOB%' AND MESSAGE LIKE '%" + str(number) + "%')"
+            if params['activity_log'] and job_column:
+                own += ' OR PROCESS IN (SELECT P.PROCESS_NUM FROM PROCESSES P WHERE P.JOB_ID = %d)' % number
+            sql += ' AND (%s)' % own
+        elif not params['activity_log']:
             sql += ACTLOG_EVIDENCE if jobs else ACTLOG_PROBLEMS
             if not jobs and summary:
                 numbers = 'SELECT S.NUMBER FROM SUMMARY_EXTENDED S WHERE S.END_TIME >= CURRENT_TIMESTAMP - %d SECONDS%s' % (
@@ -423,7 +433,8 @@ class TaskReader(object):
         if targets is None and self.fleet.routed and evidence_only:
             targets = [key for key in self.fleet.alive() if key in servers]
         logs = {}
-        for key, result in self.run(self._actlog_sql(seconds), 'actlog', targets).items():
+        job_column = all(self.servers[k]['jobs_supported'] for k in self.fleet.alive())
+        for key, result in self.run(self._actlog_sql(seconds, job_column), 'actlog', targets).items():
             logs[key] = ActivityLog(self._bounded(key, 'actlog', result.rows))
             if logs[key].skipped:
                 self._record_problem(key, 'actlog', 'the time of %d activity-log message(s) of server %s could not '

@@ -228,8 +228,21 @@ def test_one_job_and_a_wildcard_that_sql_would_misread(fake, capfd):
     run(capfd, fake, job_id=12, description='RECL_*')     # '_' is a LIKE wildcard: filtered after reading
     commands = fake.commands()
     assert 'QUERY JOB 12 STATUS=ANY' in commands
-    [processes] = [c for c in commands if 'FROM PROCESSES' in c]
+    [processes] = [c for c in commands if 'FROM PROCESSES P' in c.split(' WHERE ')[0]]
     assert 'P.JOB_ID = 12' in processes and 'LIKE' not in processes
+    # completed sessions and processes carry no job: not read; the log only where it may name the job
+    assert not [c for c in commands if 'SUMMARY' in c]
+    [actlog] = [c for c in commands if c.startswith('SELECT DATE_TIME')]
+    assert "AND ((UPPER(MESSAGE) LIKE '%JOB%' AND MESSAGE LIKE '%12%'))" in actlog
+
+
+def test_one_job_with_its_messages_reads_those_of_its_processes_too(fake, capfd):
+    fake.answer(('QUERY JOB', job(12, 'COMPLETED', 'Completed')))
+    result = run(capfd, fake, job_id=12, activity_log=True)
+    [actlog] = [c for c in fake.commands() if c.startswith('SELECT DATE_TIME')]
+    assert ("(UPPER(MESSAGE) LIKE '%JOB%' AND MESSAGE LIKE '%12%')"
+            " OR PROCESS IN (SELECT P.PROCESS_NUM FROM PROCESSES P WHERE P.JOB_ID = 12)") in actlog
+    assert [t['id'] for t in result['tasks']] == [12] and len(fake.calls()) == 1
 
 
 def test_one_unreadable_record_never_drops_the_others(fake, capfd):
