@@ -638,7 +638,7 @@ class Dsmadmc(object):
         return DsmadmcResult(self.server, self.mask(command), self.mask(run.argv), run.rc, kind,
                              self.mask(rows), self.mask(messages), text=self.mask(run.stdout))
 
-    def run_batch(self, queries, mode='list'):
+    def run_batch(self, queries, mode='list', lazy=False):
         """Run several commands in ONE client session (one sign-on), each split from the others by
         the client's own framing; per query the same outcome as run() or run_routed() would give.
 
@@ -650,6 +650,10 @@ class Dsmadmc(object):
         session itself failed (no sign-on, no client, a timeout before the first answer ended);
         an error whose `no_framing` is True says the client echoed none of the commands, so their
         answers cannot be told apart (run them one call each instead).
+
+        lazy: an answered query's entry is a function that parses its answer when called (and
+        returns what the entry would be), so that a caller taking the answers one by one never
+        holds every parsed answer at once.
 
         The session gets one `timeout` in all. When it runs out, the commands whose answers had
         ended (a later command's echo began) keep them; the rest get a timeout error each.
@@ -678,23 +682,30 @@ class Dsmadmc(object):
                                 detail=None if kind != 'error' else 'the client echoed none of the commands (ANS8000I)')
             error.no_framing = kind == 'error' and not chunks and not run.timed_out
             raise error
-        outcomes = []
-        for index, ((command, targets, checks), text) in enumerate(zip(specs, texts)):
-            if index >= answered:
-                if run.timed_out:
-                    outcomes.append(self._error('timeout', text, _Run(run.argv, None, '', '', run.timed_out), []))
-                else:
-                    outcomes.append(self._error('error', text, run, [], detail='the client ended before this command ran'))
-                continue
-            chunk = chunks[index]
-            part = _Run(run.argv, _chunk_rc(chunk['text']), chunk['text'], '', False)
-            if targets is None:
-                outcomes.append(self._plain_outcome(text, part, mode, checks))
-            else:
+        argv, timed_out, stub = run.argv, run.timed_out, _Run(run.argv, run.rc, '', run.stderr, False)
+        del run     # the answers are in the chunks now: the session's whole output can go
+
+        def later(text, targets, checks, chunk):
+            def resolve():
+                part = _Run(argv, _chunk_rc(chunk), chunk, '', False)
+                if targets is None:
+                    return self._plain_outcome(text, part, mode, checks)
                 try:
-                    outcomes.append(self._routed_results(route_targets(targets), text, part, mode, None, checks))
+                    return self._routed_results(route_targets(targets), text, part, mode, None, checks)
                 except DsmadmcError as error:
-                    outcomes.append(error)
+                    return error
+            return resolve
+
+        outcomes = []
+        for index, ((_command, targets, checks), text) in enumerate(zip(specs, texts)):
+            if index >= answered:
+                if timed_out:
+                    outcomes.append(self._error('timeout', text, _Run(argv, None, '', '', timed_out), []))
+                else:
+                    outcomes.append(self._error('error', text, stub, [], detail='the client ended before this command ran'))
+                continue
+            resolve = later(text, targets, checks, chunks[index].pop('text'))
+            outcomes.append(resolve if lazy else resolve())
         return outcomes
 
     def _plain_outcome(self, command, run, mode, checks=None):
@@ -855,31 +866,51 @@ def _echo_chunks(stdout):
     """A batch's output cut at the client's command echoes (ANS8000I): per command its text, in
     order. The banner before the first echo and the session's closing ANS8002I are left out.
 
-    Only the lines that hold 'ANS8000I' are looked at closely (the message scanner runs on a few
+    Only the places that hold 'ANS8000I' are looked at closely (the message scanner runs on a few
     lines from each, to see whether an echo starts there and over how many lines the client wrapped
-    it), so a large answer is not scanned twice."""
-    lines = (stdout or '').split('\n')
-    starts = []
-    for index, line in enumerate(lines):
-        if 'ANS8000I' not in line:
-            continue
-        size = _ECHO_LINES
-        while True:
-            found = message_lines('\n'.join(lines[index:index + size]))
-            if not (found and found[0][0] == 1 and found[0][1]['id'] == 'ANS8000I'):
-                break
-            if found[0][2] < size or index + size >= len(lines):
-                starts.append((index, found[0][2]))
-                break
-            size *= 4       # the echo of a command routed to many servers, wrapped over more lines
+    it), and the answers are cut out of the output by position: a large answer is neither scanned
+    twice nor split into a list of lines."""
+    text = stdout or ''
+    starts = []         # (offset of the echo's first line, offset of the answer after it)
+    pos = text.find('ANS8000I')
+    while pos != -1:
+        line = text.rfind('\n', 0, pos) + 1
+        body = _echo_end(text, line)
+        if body is not None:
+            starts.append((line, body))
+        pos = text.find('ANS8000I', max(body or 0, pos + 8))
     chunks = []
-    for number, (index, spans) in enumerate(starts):
+    for number, (line, body) in enumerate(starts):
         last = number + 1 == len(starts)
-        body = lines[index + spans:len(lines) if last else starts[number + 1][0]]
-        if last:
-            body = [line for line in body if not line.startswith('ANS8002I')]
-        chunks.append({'text': '\n'.join(body)})
+        piece = text[body:len(text) if last else starts[number + 1][0]]
+        if last and 'ANS8002I' in piece:
+            piece = '\n'.join(row for row in piece.split('\n') if not row.startswith('ANS8002I'))
+        chunks.append({'text': piece})
     return chunks
+
+
+def _after_lines(text, offset, count):
+    """The offset `count` lines after `offset` (or the end of the text)."""
+    for _index in range(count):
+        found = text.find('\n', offset)
+        if found == -1:
+            return len(text)
+        offset = found + 1
+    return offset
+
+
+def _echo_end(text, line):
+    """Where the answer after an echo that starts at offset `line` begins, or None when no echo
+    (ANS8000I as a message of its own) starts there."""
+    size = _ECHO_LINES
+    while True:
+        end = _after_lines(text, line, size)
+        found = message_lines(text[line:end])
+        if not (found and found[0][0] == 1 and found[0][1]['id'] == 'ANS8000I'):
+            return None
+        if found[0][2] < size or end >= len(text):
+            return _after_lines(text, line, found[0][2])
+        size *= 4       # the echo of a command routed to many servers, wrapped over more lines
 
 
 def _chunk_rc(text):

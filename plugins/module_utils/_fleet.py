@@ -220,7 +220,7 @@ class Fleet(object):
         if not batch:
             return
         try:
-            outcomes = self.client.run_batch(batch, mode=mode)
+            outcomes = self.client.run_batch(batch, mode=mode, lazy=True)
         except DsmadmcError as error:
             if error.no_framing:
                 self.single_session = False
@@ -242,6 +242,8 @@ class Fleet(object):
         if entry is None:
             return None
         targets, outcome = entry
+        if callable(outcome):       # parsed only now, when asked (run_batch lazy)
+            outcome = outcome()
         if self.routed:
             wanted = set(name.upper() for name in names)
             if not wanted <= set(name.upper() for name in targets):

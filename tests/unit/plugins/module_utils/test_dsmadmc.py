@@ -800,3 +800,14 @@ def test_batch_echo_of_a_command_routed_to_many_servers_wrapped_over_many_lines(
                 "ANR2034E SELECT: No match found using this criteria.\nANS8001I Return code 11.\n")
     [first, second] = fake.runner().run_batch([('q proc', None), ('q sess', None)])
     assert first.rows == [{'Process Number': '7'}] and (second.kind, second.rc) == ('empty', 11)
+
+
+def test_lazy_batch_parses_each_answer_only_when_asked(fake):
+    fake.answer("ANS8000I Server command: 'q sess'.\nANR2034E SELECT: No match found using this criteria.\n"
+                "ANS8001I Return code 11.\nANS8000I Server command: 'q proc'.\n  Process Number: 5\n")
+    eager = fake.runner().run_batch([('q sess', None), ('q proc', None)])
+    lazy = fake.runner().run_batch([('q sess', None), ('q proc', None)], lazy=True)
+    assert all(callable(entry) for entry in lazy)
+    resolved = [entry() for entry in lazy]
+    assert [(r.kind, r.rc, r.rows) for r in resolved] == [(r.kind, r.rc, r.rows) for r in eager]
+    assert resolved[1].rows == [{'Process Number': '5'}]

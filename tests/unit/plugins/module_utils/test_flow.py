@@ -91,8 +91,9 @@ class FakeServers:
                                'unreachable', server=self.server, rc=-50)
         return self.result(self.server, command, False)
 
-    def run_batch(self, queries, mode='list'):
-        """One session: a server (or hub) that is down fails it as a whole, as a sign-on would."""
+    def run_batch(self, queries, mode='list', lazy=False):
+        """One session: a server (or hub) that is down fails it as a whole, as a sign-on would.
+        Answers are parsed at once (lazy is a memory saving of the real client)."""
         if self.server in self.down:
             raise DsmadmcError('dsmadmc could not reach server %s (ANS1017E, rc -50)' % self.server,
                                'unreachable', server=self.server, rc=-50)
