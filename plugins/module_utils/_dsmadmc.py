@@ -554,6 +554,13 @@ class Dsmadmc(object):
         """The value with the password replaced by ******** wherever it occurs."""
         return mask_secrets(value, [self.password])
 
+    def mask_parsed(self, rows, text):
+        """The rows parsed from `text`, masked: as they are when the password is nowhere in the
+        text (nothing read from it can hold it), else a masked copy."""
+        if not self.password or self.password not in (text or ''):
+            return rows
+        return self.mask(rows)
+
     def environment(self):
         """The child's environment: this one (DSM_DIR, DSM_CONFIG, PATH...) with LC_ALL=C, LANG=C."""
         env = dict(os.environ)
@@ -611,7 +618,7 @@ class Dsmadmc(object):
             _LIVE_GROUPS.discard(proc.pid)
         stdout = out.decode('utf-8', 'replace')
         rc = proc.returncode
-        reported = reported_rc(parse_messages(stdout))
+        reported = _reported_rc(stdout)
         if rc == 0 and reported:
             rc = reported
         return _Run(argv, rc, stdout, err.decode('utf-8', 'replace'), timed_out)
@@ -636,7 +643,7 @@ class Dsmadmc(object):
             except ParseError as exc:
                 raise self._error('garbled', command, run, messages, detail=str(exc))
         return DsmadmcResult(self.server, self.mask(command), self.mask(run.argv), run.rc, kind,
-                             self.mask(rows), self.mask(messages), text=self.mask(run.stdout))
+                             self.mask_parsed(rows, run.stdout), self.mask(messages), text=self.mask(run.stdout))
 
     def run_batch(self, queries, mode='list', lazy=False):
         """Run several commands in ONE client session (one sign-on), each split from the others by
@@ -720,7 +727,7 @@ class Dsmadmc(object):
             except ParseError as exc:
                 return self._error('garbled', command, run, messages, detail=str(exc))
         return DsmadmcResult(self.server, self.mask(command), self.mask(run.argv), run.rc, kind,
-                             self.mask(rows), self.mask(messages), text=self.mask(run.stdout))
+                             self.mask_parsed(rows, run.stdout), self.mask(messages), text=self.mask(run.stdout))
 
     def run_routed(self, servers, command, mode='list', columns=None, checks=None, split_on_timeout=False):
         """Route a command from this server (the hub) to others; one DsmadmcResult per target.
@@ -811,7 +818,8 @@ class Dsmadmc(object):
             error = self._error(kind, command, run, section['messages'], server=section['server'], detail=detail)
         rc = {'ok': 0, 'empty': 11}.get(kind, run.rc)
         return DsmadmcResult(section['server'], self.mask(command), self.mask(run.argv), rc, kind,
-                             self.mask(rows), self.mask(section['messages']), error, self.mask(section['text']))
+                             self.mask_parsed(rows, section['text']), self.mask(section['messages']), error,
+                             self.mask(section['text']))
 
     def _password_kind(self, kind, run, messages):
         """'password_not_read' for a sign-on that failed although the password was written to the
@@ -911,6 +919,22 @@ def _echo_end(text, line):
         if found[0][2] < size or end >= len(text):
             return _after_lines(text, line, found[0][2])
         size *= 4       # the echo of a command routed to many servers, wrapped over more lines
+
+
+def _reported_rc(stdout):
+    """The highest return code the client reported (ANS8001I / ANS8002I), or None. Only the few
+    lines at each such message are scanned, not the whole output (a session's output holds the
+    answers of all its commands)."""
+    codes = []
+    for marker in ('ANS8001I', 'ANS8002I'):
+        pos = stdout.find(marker)
+        while pos != -1:
+            line = stdout.rfind('\n', 0, pos) + 1
+            found = reported_rc(parse_messages(stdout[line:_after_lines(stdout, line, 4)]))
+            if found is not None:
+                codes.append(found)
+            pos = stdout.find(marker, pos + len(marker))
+    return max(codes) if codes else None
 
 
 def _chunk_rc(text):

@@ -254,6 +254,7 @@ def parse_list(text, entries=None):
     """
     rows = []
     messages = []
+    labels = {}
     record = None
     last_label = None
     colon_col = value_col = None
@@ -276,7 +277,7 @@ def parse_list(text, entries=None):
             previous = line
             continue
         head, colon, value = line.partition(':')
-        label = head.strip()
+        label = labels.setdefault(head, head.strip())     # one string per label, shared by every row
         if not colon or not label:
             raise ParseError('not a "Label: value" line in list output', lineno, line)
         if record is None or label in record:
