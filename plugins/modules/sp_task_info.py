@@ -105,6 +105,13 @@ options:
         so a narrow read fetches few rows.
     type: int
     default: 100000
+  include_raw:
+    description:
+      - Return every field as the server printed it under RV(tasks[].raw), unknown fields included.
+      - V(false) leaves RV(tasks[].raw) out, which is about half of a large result; the task
+        report role passes its own C(task_report_include_raw) here.
+    type: bool
+    default: true
 notes:
   - Times are the server's local time, in ISO 8601 without a time zone, as the server prints them.
   - "Outcomes come only from evidence: a completed job's completion word, else its activity-log
@@ -247,7 +254,7 @@ tasks:
       type: list
       elements: dict
     raw:
-      description: Every field as the server printed it, unknown fields included.
+      description: Every field as the server printed it, unknown fields included (not with O(include_raw=false)).
       type: dict
   sample:
     - server: SPOKE1
@@ -381,6 +388,7 @@ def main():
         activity_log=dict(type='bool', default=False),
         activity_log_limit=dict(type='int', default=50),
         max_rows=dict(type='int', default=DEFAULT_MAX_ROWS),
+        include_raw=dict(type='bool', default=True),
     )
     argument_spec.update(FLEET_ARGUMENT_SPEC)
     module = SpModule(argument_spec)

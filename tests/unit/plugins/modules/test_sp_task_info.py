@@ -279,3 +279,13 @@ def test_a_credentials_file_and_a_password_both_set_still_conflict(fake, capfd, 
     monkeypatch.setenv("SP_CREDENTIALS_FILE", "/etc/sp/admin.cred")
     result = run(capfd, {"dsmadmc_path": fake["path"], "admin_id": "ADMIN", "password": "s3cret"})
     assert result["failed"] is True and "credentials_file" in result["msg"] and "password" in result["msg"]
+
+
+def test_include_raw_false_leaves_the_raw_fields_out_and_nothing_else(fake, capfd):
+    args = {"dsmadmc_path": fake["path"], "admin_id": "ADMIN", "password": "s3cret", "server": "TSM8"}
+    full = run(capfd, args)
+    lean = run(capfd, dict(args, include_raw=False))
+    assert all("raw" in task for task in full["tasks"]) and not any("raw" in task for task in lean["tasks"])
+    assert [dict((k, v) for k, v in t.items() if k not in ("raw", "duration_seconds")) for t in full["tasks"]] == \
+        [dict((k, v) for k, v in t.items() if k != "duration_seconds") for t in lean["tasks"]]
+    assert full["summary"] == lean["summary"]
