@@ -65,6 +65,7 @@ from ansible_collections.spectrum_protect.operations.plugins.module_utils._mount
 )
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._model import (
     SESSION_STATES,
+    field,
     from_iso,
     job_task,
     process_task,
@@ -72,6 +73,7 @@ from ansible_collections.spectrum_protect.operations.plugins.module_utils._model
     session_task,
 )
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._parse import (
+    DateReader,
     parse_timestamp,
     to_int,
 )
@@ -537,21 +539,8 @@ class SessionFlow(ActionFlow):
         return [(SESSIONS_SQL, SESSION_CHECKS), (COMMAND_LOG_SQL % 'SESSIONS', None), (REQUESTS_COMMAND, None)]
 
     def read(self, targets):
-        out = {}
-        for key, result in self.fleet.query(SESSIONS_SQL, targets, checks=SESSION_CHECKS, query='sessions').items():
-            tasks = []
-            try:
-                for row in result.rows:
-                    task = session_task(key, row)
-                    if task['id'] is None:
-                        raise ValueError('a session without SESSION_ID')
-                    if not self.own(task):
-                        tasks.append(task)
-            except ValueError as exc:
-                self.fleet.fail(key, 'the sessions read from %s could not be understood: %s' % (key, exc))
-                continue
-            out[key] = tasks
-        return out
+        tasks = read_tasks(self.fleet, targets, SESSIONS_SQL, SESSION_CHECKS, 'sessions', sessions_of)
+        return dict((key, [task for task in found if not self.own(task)]) for key, found in tasks.items())
 
     def own(self, task):
         """The administrative session of the module's own read, which must never be acted on
@@ -654,17 +643,7 @@ class ProcessFlow(ActionFlow):
                 (JOBS_COMMAND, JOB_CHECKS)]
 
     def read(self, targets):
-        out = {}
-        for key, result in self.fleet.query(PROCESSES_SQL, targets, checks=PROCESS_CHECKS, query='processes').items():
-            try:
-                tasks = [process_task(key, row) for row in result.rows]
-                if any(t['id'] is None for t in tasks):
-                    raise ValueError('a process without PROCESS_NUM')
-            except ValueError as exc:
-                self.fleet.fail(key, 'the processes read from %s could not be understood: %s' % (key, exc))
-                continue
-            out[key] = tasks
-        return out
+        return read_tasks(self.fleet, targets, PROCESSES_SQL, PROCESS_CHECKS, 'processes', processes_of)
 
     def filter(self, tasks):
         params = self.params
@@ -823,22 +802,10 @@ class JobFlow(ActionFlow):
         return [(JOBS_COMMAND, JOB_CHECKS)] + ([(PROCESSES_SQL, PROCESS_CHECKS)] if self.action.children_end else [])
 
     def read(self, targets):
-        out = {}
-        for key, result in self.fleet.query(JOBS_COMMAND, targets, checks=JOB_CHECKS, query='jobs').items():
-            try:
-                jobs = [job_task(key, row) for row in result.rows]
-                if any(j['id'] is None for j in jobs):
-                    raise ValueError('a job without Job Id')
-            except ValueError as exc:
-                self.fleet.fail(key, 'the jobs read from %s could not be understood: %s' % (key, exc))
-                continue
-            out[key] = jobs
+        out = read_tasks(self.fleet, targets, JOBS_COMMAND, JOB_CHECKS, 'jobs', jobs_of)
         if self.action.children_end and out:
-            for key, result in self.fleet.query(PROCESSES_SQL, list(out), checks=PROCESS_CHECKS, query='processes').items():
-                try:
-                    self.processes[key] = [process_task(key, row) for row in result.rows]
-                except ValueError as exc:
-                    self.fleet.fail(key, 'the processes read from %s could not be understood: %s' % (key, exc))
+            self.processes.update(read_tasks(self.fleet, list(out), PROCESSES_SQL, PROCESS_CHECKS, 'processes',
+                                             processes_of))
         if self.processes_before is None:
             self.processes_before = dict((k, list(v)) for k, v in self.processes.items())
         return out
@@ -892,15 +859,37 @@ class JobFlow(ActionFlow):
 
 # --- shared reads -----------------------------------------------------------------------------
 
+def read_tasks(fleet, targets, command, checks, query, make):
+    """{server: [task]} of one read on `targets`: make(server, rows) builds the tasks of one
+    server's answer; an answer it cannot understand (a record without a usable number, say) is
+    that server's error, and the other servers are still read."""
+    out = {}
+    for key, result in fleet.query(command, targets, checks=checks, query=query).items():
+        try:
+            out[key] = make(key, result.rows)
+        except ValueError as exc:
+            fleet.fail(key, 'the %s read from %s could not be understood: %s' % (query, key, exc))
+    return out
+
+
+def sessions_of(key, rows):
+    return [session_task(key, row) for row in rows]
+
+
+def processes_of(key, rows):
+    return [process_task(key, row) for row in rows]
+
+
+def jobs_of(key, rows):
+    """The jobs of one answer; their dates read together (DateReader), so that the other dates
+    of the answer settle the day/month order of an ambiguous one."""
+    dates = DateReader([field(row, name) for row in rows for name in ('begin', 'end')])
+    return [job_task(key, row, None, dates) for row in rows]
+
+
 def read_jobs(fleet, keys):
     """{server: [job]} from QUERY JOB STATUS=ANY on `keys` (servers V8.1.12 and later)."""
-    out = {}
-    for key, result in fleet.query(JOBS_COMMAND, keys, checks=JOB_CHECKS, query='jobs').items():
-        try:
-            out[key] = [job_task(key, row) for row in result.rows]
-        except ValueError as exc:
-            fleet.fail(key, 'the jobs read from %s could not be understood: %s' % (key, exc))
-    return out
+    return read_tasks(fleet, keys, JOBS_COMMAND, JOB_CHECKS, 'jobs', jobs_of)
 
 
 def read_requested_cancels(fleet, candidates, table):

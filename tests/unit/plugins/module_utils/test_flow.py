@@ -538,3 +538,17 @@ def test_requested_cancels_reads_routed_and_plain_commands():
             logged('CANCEL SESSION ALL'), {'DATE_TIME': '', 'MESSAGE': 'x'}]
     found = requested_cancels(rows, 'hub1')
     assert [(k, n) for k, n, _w in found] == [('session', 4), ('session', 'ALL')]
+
+
+def test_the_jobs_of_one_answer_read_their_dates_together():
+    """05/11/2026 alone could be 5 November or 11 May; 11/25/2026 in the same answer settles the
+    order (month first) for every date of that answer."""
+    from ansible_collections.spectrum_protect.operations.plugins.module_utils._flow import jobs_of
+    rows = [{'Job Id': '1', 'Job Type': 'Retention Set Copy', 'Begin Date/Time': '05/11/2026 01:00:00',
+             'End Date/Time': '', 'Status': 'RUNNING'},
+            {'Job Id': '2', 'Job Type': 'Retention Set Copy', 'Begin Date/Time': '11/25/2026 02:00:00',
+             'End Date/Time': '', 'Status': 'SLEEPING'}]
+    first, second = jobs_of('SPOKE1', rows)
+    assert first['start_time'] == '2026-05-11T01:00:00' and second['start_time'] == '2026-11-25T02:00:00'
+    alone = jobs_of('SPOKE1', rows[:1])[0]
+    assert alone['start_time'] is None      # never guessed
