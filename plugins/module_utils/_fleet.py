@@ -229,11 +229,21 @@ class Fleet(object):
                                      '(single_session: false does this from the start).')
                 return
             if self.routed and error.kind == 'timeout':
+                self._ask_each(targets)
                 return
             outcomes = [error] * len(batch)
+        if self.routed and any(isinstance(outcome, DsmadmcError) and outcome.kind == 'timeout' for outcome in outcomes):
+            self._ask_each(targets)
         for (command, _targets, _checks), outcome in zip(batch, outcomes):
             self.prefetched[(command, mode)] = (targets, outcome)
             self.commands.append(route(targets, command) if self.routed else command)
+
+    def _ask_each(self, targets):
+        """A routed session ran out of time: one target may hang. The reads it did not answer go
+        to each target on its own straight away (Dsmadmc.run_routed), not to all at once again."""
+        per_target = getattr(self.client, 'per_target', None)
+        if per_target is not None:
+            per_target.add(frozenset(name.upper() for name in targets))
 
     def _take(self, command, mode, names):
         """The prefetched outcome of a query for `names`, or None (then it runs on its own).

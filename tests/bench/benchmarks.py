@@ -167,7 +167,7 @@ def _floor(env_home, repeat):
     """CPU of what every Ansible module pays before it does anything: the interpreter and
     ansible.module_utils.basic (an AnsiballZ module compiles from source, as here)."""
     env, _log = env_home.logged_env("floor")
-    runs = [measured([sys.executable, "-c", "import ansible.module_utils.basic"], env) for _ in range(repeat)]
+    runs = [measured([sys.executable, "-c", "import ansible.module_utils.basic"], env) for _index in range(repeat)]
     return benchlib.best(runs).cpu
 
 
