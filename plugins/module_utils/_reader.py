@@ -220,7 +220,7 @@ class TaskReader(object):
         sql = ACTLOG_COLUMNS + ' WHERE ' + window
         if params.get('job_id') is not None:
             number = int(params['job_id'])
-            own = "(UPPER(MESSAGE) LIKE '%JOB%' AND MESSAGE LIKE '%" + str(number) + "%')"
+            own = job_named(number)
             if params['activity_log'] and job_column:
                 own += ' OR PROCESS IN (SELECT P.PROCESS_NUM FROM PROCESSES P WHERE P.JOB_ID = %d)' % number
             sql += ' AND (%s)' % own
@@ -475,6 +475,22 @@ class TaskReader(object):
     def _fail_all(self):
         errors = ['%s: %s' % (key, self.servers[key]['error']) for key in self.order if self.servers[key]['error']]
         raise FleetError('No server could be read. ' + ' '.join(errors), self.fleet.servers())
+
+
+# How a message names a job (ActivityLog.JOB_REF: 'job 12', 'Job ID: 12', 'job: 12'), and what may
+# follow the number: LIKE has no character classes, so each form with each ending (or at the end).
+_JOB_FORMS = ('JOB %d', 'JOB: %d', 'JOB ID %d', 'JOB ID: %d')
+_JOB_ENDINGS = (' ', ')', '(', '.', ',', ':', ';', '/', '-')
+
+
+def job_named(number):
+    """The SQL condition of the messages that name job `number` (not job 12X when it is 12)."""
+    likes = []
+    for form in _JOB_FORMS:
+        text = form % number
+        likes.append("UPPER(MESSAGE) LIKE '%" + text + "'")
+        likes += ["UPPER(MESSAGE) LIKE '%" + text + ending + "%'" for ending in _JOB_ENDINGS]
+    return '(%s)' % ' OR '.join(likes)
 
 
 def _in_scope(task, scope):

@@ -176,3 +176,19 @@ def test_server_version():
     assert model.server_version('  Server Version 8, Release 1, Level 21.000') == '8.1.21'
     assert model.server_version('nothing here') is None
     assert model.version_tuple('8.1.12') >= model.JOBS_SINCE > model.version_tuple('8.1.10')
+
+
+def test_the_sql_that_finds_a_jobs_messages_matches_what_the_activity_log_reads_as_that_job():
+    """job_named(12) selects the messages ActivityLog counts as job 12's, and not job 120's; checked
+    by running the condition in SQLite (LIKE is case-insensitive there, as UPPER makes it here)."""
+    import sqlite3
+    from ansible_collections.spectrum_protect.operations.plugins.module_utils._reader import job_named
+    messages = ['ANR3855E Job 12 failed.', 'ANR0985I Process 7 for job 12 (RETSET) ended.', 'Job ID: 12', 'job: 12',
+                'Job 12, copy', 'job 12', 'Job 120 failed.', 'Job 212 ended.', 'job 1 of 12', 'Process 12 ended.']
+    conn = sqlite3.connect(':memory:')
+    conn.execute('CREATE TABLE ACTLOG (MESSAGE TEXT)')
+    conn.executemany('INSERT INTO ACTLOG VALUES (?)', [(m,) for m in messages])
+    found = [row[0] for row in conn.execute('SELECT MESSAGE FROM ACTLOG WHERE ' + job_named(12))]
+    assert found == [m for m in messages if 12 in model.ActivityLog.JOB_REF.findall(m) or
+                     '12' in model.ActivityLog.JOB_REF.findall(m)]
+    assert found == messages[:6]
