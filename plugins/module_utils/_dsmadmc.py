@@ -645,7 +645,7 @@ class Dsmadmc(object):
         return DsmadmcResult(self.server, self.mask(command), self.mask(run.argv), run.rc, kind,
                              self.mask_parsed(rows, run.stdout), self.mask(messages), text=self.mask(run.stdout))
 
-    def run_batch(self, queries, mode='list', lazy=False):
+    def run_batch(self, queries, mode='list', lazy=False, split_on_timeout=False, sent=None):
         """Run several commands in ONE client session (one sign-on), each split from the others by
         the client's own framing; per query the same outcome as run() or run_routed() would give.
 
@@ -665,6 +665,14 @@ class Dsmadmc(object):
         The session gets one `timeout` in all. When it runs out, the commands whose answers had
         ended (a later command's echo began) keep them; the rest get a timeout error each.
 
+        split_on_timeout (read-only commands routed to the same targets): as run_routed does, a
+        session that ran out before its first answer ended is run again as one session per
+        target, all at once, so only a hanging target ends as a timeout (its results carry it);
+        the first timeout is raised when every target timed out. After any timeout of these
+        targets, their later routed reads go to each target on its own (per_target).
+
+        sent: a list the text of every command sent is appended to (the caller's record).
+
         Framing [DECIDED, see docs/connector.md]: the commands go to the client's standard input,
         one a line, then QUIT; the client runs with -dataonly=no, echoes each command as
         `ANS8000I Server command: '...'.` before its output and follows a failing one with
@@ -674,6 +682,22 @@ class Dsmadmc(object):
         specs = [tuple(query) + (None,) * (3 - len(query)) for query in queries]
         texts = [command if targets is None else route(route_targets(targets), command)
                  for command, targets, _checks in specs]
+        if sent is not None:
+            sent.extend(self.mask(texts))
+        targets = _shared_targets(specs) if split_on_timeout else None
+        try:
+            outcomes = self._session(specs, texts, mode, lazy)
+        except DsmadmcError as error:
+            if not (targets and error.kind == 'timeout' and len(targets) > 1):
+                raise
+            self.per_target.add(frozenset(name.upper() for name in targets))
+            return self._session_each(specs, targets, mode, lazy, error, sent)
+        if targets and any(isinstance(outcome, DsmadmcError) and outcome.kind == 'timeout' for outcome in outcomes):
+            self.per_target.add(frozenset(name.upper() for name in targets))
+        return outcomes
+
+    def _session(self, specs, texts, mode, lazy):
+        """One client session for the queries (run_batch)."""
         run = self._execute(None, mode, commands=texts)
         chunks = _echo_chunks(run.stdout)
         # a session cut by its timeout: the command that was running has no complete answer
@@ -715,6 +739,29 @@ class Dsmadmc(object):
             outcomes.append(resolve if lazy else resolve())
         return outcomes
 
+    def _session_each(self, specs, targets, mode, lazy, timeout, sent):
+        """The queries of a routed session that ran out of time, again in one session per target,
+        all at once; one entry per query, its targets' results together (see run_batch)."""
+        def one(name):
+            return self.run_batch([(command, [name], checks) for command, _all, checks in specs], mode, lazy=True)
+        answers = self._per_target(targets, one)
+        if sent is not None:
+            for name in targets:
+                sent.extend(self.mask([route([name], command) for command, _all, _checks in specs]))
+        if all(isinstance(answer, DsmadmcError) and answer.kind == 'timeout' for answer in answers):
+            raise timeout
+
+        def merged(index):
+            def resolve():
+                results = []
+                for name, answer in zip(targets, answers):
+                    outcome = answer if isinstance(answer, DsmadmcError) else answer[index]
+                    outcome = outcome() if callable(outcome) else outcome
+                    results += [_failed(name, outcome)] if isinstance(outcome, DsmadmcError) else outcome
+                return results
+            return resolve
+        return [merged(index) if lazy else merged(index)() for index in range(len(specs))]
+
     def _plain_outcome(self, command, run, mode, checks=None):
         messages = parse_messages(run.stdout)
         kind = classify(run.rc, messages)
@@ -755,24 +802,23 @@ class Dsmadmc(object):
                 timeout = error
                 self.per_target.add(key)    # the next read of these targets is not tried at once again
         results = []
-        for name, outcome in zip(targets, self._each_target(targets, command, mode, columns, checks)):
-            if isinstance(outcome, DsmadmcError):
-                results.append(DsmadmcResult(name, outcome.command, outcome.argv, outcome.rc, outcome.kind,
-                                             [], [], outcome))
-            else:
-                results += outcome
+        for name, outcome in zip(targets, self._per_target(
+                targets, lambda name: self._routed([name], command, mode, columns, checks))):
+            results += [_failed(name, outcome)] if isinstance(outcome, DsmadmcError) else outcome
         if all(result.kind == 'timeout' for result in results):
             raise timeout or results[0].error
         return results
 
-    def _each_target(self, targets, command, mode, columns, checks):
-        """The routed command once per target, concurrently; per target its results or its error."""
+    def _per_target(self, targets, call):
+        """call(name) once per target, concurrently (at most MAX_PARALLEL_CALLS clients at a time);
+        per target what it returned, or the DsmadmcError it raised."""
+        from concurrent.futures import ThreadPoolExecutor   # only when a routed read timed out
+
         def one(name):
             try:
-                return self._routed([name], command, mode, columns, checks)
+                return call(name)
             except DsmadmcError as error:
                 return error
-        from concurrent.futures import ThreadPoolExecutor   # only when a routed read timed out
         with ThreadPoolExecutor(max_workers=min(len(targets), MAX_PARALLEL_CALLS)) as pool:
             return list(pool.map(one, targets))
 
@@ -868,6 +914,17 @@ class Dsmadmc(object):
             text += ' ' + hint
         return DsmadmcError(self.mask(text), kind, server=server, rc=run.rc, messages=self.mask(messages),
                             command=self.mask(command), argv=self.mask(run.argv))
+
+
+def _failed(name, error):
+    """A routed target's result that carries its error (not raised)."""
+    return DsmadmcResult(name, error.command, error.argv, error.rc, error.kind, [], [], error)
+
+
+def _shared_targets(specs):
+    """The targets every query of a batch is routed to, when they all go to the same ones."""
+    lists = set(tuple(route_targets(targets)) if targets is not None else None for _command, targets, _checks in specs)
+    return list(lists.pop()) if len(lists) == 1 and None not in lists else None
 
 
 def _echo_chunks(stdout):

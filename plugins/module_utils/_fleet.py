@@ -33,9 +33,7 @@ import copy
 import re
 
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._dsmadmc import (
-    MAX_PARALLEL_CALLS,
     DsmadmcError,
-    DsmadmcResult,
     route,
     route_targets,
 )
@@ -209,8 +207,8 @@ class Fleet(object):
         them. queries: (command, checks) pairs; routed, each goes to every target. Nothing is
         raised: a session that failed is the answer of every query in it (so a failed sign-on is
         not tried again). A routed session that ran out of time before its first answer is sent
-        again as one session per target, all at once (_prefetch_each); the queries a session did
-        not reach are asked again on their own, each target on its own."""
+        again as one session per target, all at once (Dsmadmc.run_batch split_on_timeout); the
+        queries a session did not reach are asked again on their own, each target on its own."""
         if not self.single_session or not queries:
             return
         targets = (self.alive() or self.targets) if self.routed else None
@@ -222,73 +220,20 @@ class Fleet(object):
                 batch.append((command, targets, checks))
         if not batch:
             return
-        sent = [route(targets, command) if self.routed else command for command, _targets, _checks in batch]
         try:
-            outcomes = self.client.run_batch(batch, mode=mode, lazy=True)
-            self.commands.extend(sent)
+            outcomes = self.client.run_batch(batch, mode=mode, lazy=True, split_on_timeout=self.routed,
+                                             sent=self.commands)
+            again = True        # a query the session did not reach (timeout) may be asked again
         except DsmadmcError as error:
-            self.commands.extend(sent)
             if error.no_framing:
                 self.single_session = False
                 self.warnings.append('The client did not echo the commands of a session (ANS8000I), so their answers '
                                      'cannot be told apart: every query ran as a dsmadmc call of its own '
                                      '(single_session: false does this from the start).')
                 return
-            if self.routed and error.kind == 'timeout' and len(targets) > 1:
-                self._ask_each(targets)
-                outcomes = self._prefetch_each(batch, targets, mode, error)
-            else:
-                outcomes = [error] * len(batch)
-        if self.routed and any(isinstance(outcome, DsmadmcError) and outcome.kind == 'timeout' for outcome in outcomes):
-            self._ask_each(targets)
+            outcomes, again = [error] * len(batch), False     # the session failed: not tried again
         for (command, _targets, _checks), outcome in zip(batch, outcomes):
-            self.prefetched[(command, mode)] = (targets, outcome)
-
-    def _prefetch_each(self, batch, targets, mode, timeout):
-        """The session to the whole fleet ran out of time before its first answer ended (one
-        target may hang and hold up every answer): the same queries again in one session per
-        target, all at once, so only the hanging target ends as a timeout. Returns one outcome
-        per query (the targets' results together), or the timeout for every query when every
-        target timed out (the hub itself hangs)."""
-        from concurrent.futures import ThreadPoolExecutor   # only when a routed session timed out
-
-        def one(name):
-            try:
-                return self.client.run_batch([(command, [name], checks) for command, _all, checks in batch],
-                                             mode=mode, lazy=True)
-            except DsmadmcError as error:
-                return error
-
-        with ThreadPoolExecutor(max_workers=min(len(targets), MAX_PARALLEL_CALLS)) as pool:
-            per_target = list(pool.map(one, targets))
-        if all(isinstance(answer, DsmadmcError) and answer.kind == 'timeout' for answer in per_target):
-            timeout.final = True        # asked target by target already: not asked again (_take)
-            return [timeout] * len(batch)
-
-        def merged(index):
-            def resolve():
-                results = []
-                for name, answer in zip(targets, per_target):
-                    outcome = answer if isinstance(answer, DsmadmcError) else answer[index]
-                    if callable(outcome):
-                        outcome = outcome()
-                    if isinstance(outcome, DsmadmcError):
-                        results.append(DsmadmcResult(name, outcome.command, outcome.argv, outcome.rc, outcome.kind,
-                                                     [], [], outcome))
-                    else:
-                        results += outcome
-                return results
-            return resolve
-        for name in targets:
-            self.commands.extend(route([name], command) for command, _all, _checks in batch)
-        return [merged(index) for index in range(len(batch))]
-
-    def _ask_each(self, targets):
-        """A routed session ran out of time: one target may hang. The reads it did not answer go
-        to each target on its own straight away (Dsmadmc.run_routed), not to all at once again."""
-        per_target = getattr(self.client, 'per_target', None)
-        if per_target is not None:
-            per_target.add(frozenset(name.upper() for name in targets))
+            self.prefetched[(command, mode)] = (targets, outcome, again)
 
     def _take(self, command, mode, names):
         """The prefetched outcome of a query for `names`, or None (then it runs on its own).
@@ -296,7 +241,7 @@ class Fleet(object):
         entry = self.prefetched.get((command, mode))
         if entry is None:
             return None
-        targets, outcome = entry
+        targets, outcome, again = entry
         if callable(outcome):       # parsed only now, when asked (run_batch lazy)
             outcome = outcome()
         if self.routed:
@@ -304,7 +249,7 @@ class Fleet(object):
             if not wanted <= set(name.upper() for name in targets):
                 return None
             if isinstance(outcome, DsmadmcError):
-                if outcome.kind == 'timeout' and not getattr(outcome, 'final', False):
+                if outcome.kind == 'timeout' and again:
                     # a query the session did not reach: asked again, each target on its own
                     del self.prefetched[(command, mode)]
                     return None

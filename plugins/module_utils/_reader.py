@@ -150,6 +150,10 @@ class TaskReader(object):
             "UPPER(S.SESSION_TYPE) = '%s'" % params['session_type'].upper() if params.get('session_type') else None,
         ], self.max_rows)
 
+    def _job_column(self):
+        """Every server read has PROCESSES.JOB_ID (V8.1.12 and later): a job_id can go into SQL."""
+        return all(self.servers[key]['jobs_supported'] for key in self.fleet.alive())
+
     def _processes_sql(self, job_column=True):
         """job_column: every server read has PROCESSES.JOB_ID (V8.1.12 and later), so a job_id
         filter can go into the query."""
@@ -261,8 +265,7 @@ class TaskReader(object):
         sql = self._sessions_sql()
         if sql:
             tasks += self._tasks('sessions', sql, session_task)
-        job_column = all(self.servers[k]['jobs_supported'] for k in self.fleet.alive())
-        sql = self._processes_sql(job_column)
+        sql = self._processes_sql(self._job_column())
         if sql:
             tasks += self._tasks('processes', sql, process_task)
         completed = []
@@ -436,8 +439,7 @@ class TaskReader(object):
         if targets is None and self.fleet.routed and evidence_only:
             targets = [key for key in self.fleet.alive() if key in servers]
         logs = {}
-        job_column = all(self.servers[k]['jobs_supported'] for k in self.fleet.alive())
-        for key, result in self.run(self._actlog_sql(seconds, job_column), 'actlog', targets).items():
+        for key, result in self.run(self._actlog_sql(seconds, self._job_column()), 'actlog', targets).items():
             logs[key] = ActivityLog(self._bounded(key, 'actlog', result.rows))
             if logs[key].skipped:
                 self._record_problem(key, 'actlog', 'the time of %d activity-log message(s) of server %s could not '

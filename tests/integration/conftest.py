@@ -18,6 +18,22 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BIN = os.path.dirname(sys.executable)
 DEMO_FLEET = os.path.join(ROOT, "tests", "emulator", "fleets", "demo.yml")
 COLLECTIONS = os.path.join(ROOT, "build", "collections")
+with open(os.path.join(ROOT, "galaxy.yml"), encoding="utf-8") as _galaxy:
+    VERSION = yaml.safe_load(_galaxy)["version"]
+ARTIFACT = "spectrum_protect-operations-%s.tar.gz" % VERSION      # what ansible-galaxy collection build writes
+
+
+def snapshot(dest):
+    """A copy of the collection's files (what git tracks and new, unignored files), so a build
+    reads each file once, as it is now: building the live tree directly would race with edits."""
+    listed = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=ROOT,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for rel in filter(None, listed):
+        src = os.path.join(ROOT, rel)
+        if os.path.isfile(src):
+            os.makedirs(os.path.join(dest, os.path.dirname(rel)), exist_ok=True)
+            shutil.copy2(src, os.path.join(dest, rel))
+    return dest
 
 
 class Fleet:

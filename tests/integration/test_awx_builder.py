@@ -2,7 +2,6 @@
 create` (offline: it writes the build context, it builds no image), and the collection's own
 meta/execution-environment.yml read by ansible-builder's introspection the way an image build does.
 """
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -10,32 +9,16 @@ import subprocess
 import pytest
 import yaml
 
-# The harness (conftest.py) by its path: "conftest" names several modules in one pytest session.
-_SPEC = importlib.util.spec_from_file_location(
-    "sp_integration_harness", os.path.join(os.path.dirname(os.path.abspath(__file__)), "conftest.py"))
-harness = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(harness)
+from actions_support import harness
+
 BIN = harness.BIN
 ROOT = harness.ROOT
 
 EXAMPLE = os.path.join(ROOT, "docs", "examples", "execution-environment.yml")
-VERSION = yaml.safe_load(open(os.path.join(ROOT, "galaxy.yml")))["version"]
-ARTIFACT = "spectrum_protect-operations-%s.tar.gz" % VERSION
+VERSION = harness.VERSION
+ARTIFACT = harness.ARTIFACT
 IBM_PACKAGES = ("gskcrypt64-8.0.55.31.linux.x86_64.rpm", "gskssl64-8.0.55.31.linux.x86_64.rpm",
                 "TIVsm-API64.x86_64.rpm", "TIVsm-BA.x86_64.rpm")
-
-
-def snapshot(dest):
-    """A copy of the collection's files (what git tracks and new, unignored files), so the build
-    reads each file once, as it is now: building the live tree directly would race with edits."""
-    listed = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=ROOT,
-                            capture_output=True, check=True).stdout.decode().split("\0")
-    for rel in filter(None, listed):
-        src = os.path.join(ROOT, rel)
-        if os.path.isfile(src):
-            os.makedirs(os.path.join(dest, os.path.dirname(rel)), exist_ok=True)
-            shutil.copy2(src, os.path.join(dest, rel))
-    return dest
 
 
 def run(argv, cwd, env=None):
@@ -50,7 +33,7 @@ def built(tmp_path_factory):
     """The build directory the example expects: the collection artifact and an ibm-client folder."""
     work = tmp_path_factory.mktemp("ee")
     env = dict(os.environ, HOME=str(work), ANSIBLE_HOME=str(work / "ansible-home"))
-    source = snapshot(str(work / "source"))
+    source = harness.snapshot(str(work / "source"))
     run([os.path.join(BIN, "ansible-galaxy"), "collection", "build", "--output-path", str(work), source],
         cwd=work, env=env)
     shutil.copy(EXAMPLE, str(work / "execution-environment.yml"))

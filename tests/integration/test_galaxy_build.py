@@ -4,43 +4,23 @@ directory, and the demo playbook run from there (by its FQCN) against the emulat
 Nothing of the checkout is reachable from that run: ANSIBLE_COLLECTIONS_PATH names the clean
 directory alone and the Python path is not scanned for collections.
 """
-import importlib.util
 import json
 import os
 import re
-import shutil
 import subprocess
 import tarfile
 
 import pytest
-import yaml
 
 import expected
+from actions_support import harness
 
-# The harness (conftest.py) by its path: "conftest" names several modules in one pytest session.
-_SPEC = importlib.util.spec_from_file_location(
-    "sp_integration_harness", os.path.join(os.path.dirname(os.path.abspath(__file__)), "conftest.py"))
-harness = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(harness)
 BIN = harness.BIN
 ROOT = harness.ROOT
 make_fleet = harness.make_fleet
 
-VERSION = yaml.safe_load(open(os.path.join(ROOT, "galaxy.yml")))["version"]
-ARTIFACT = "spectrum_protect-operations-%s.tar.gz" % VERSION
-
-
-def snapshot(dest):
-    """A copy of the collection's files (what git tracks and new, unignored files), so the build
-    reads each file once, as it is now: building the live tree directly would race with edits."""
-    listed = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=ROOT,
-                            capture_output=True, check=True).stdout.decode().split("\0")
-    for rel in filter(None, listed):
-        src = os.path.join(ROOT, rel)
-        if os.path.isfile(src):
-            os.makedirs(os.path.join(dest, os.path.dirname(rel)), exist_ok=True)
-            shutil.copy2(src, os.path.join(dest, rel))
-    return dest
+VERSION = harness.VERSION
+ARTIFACT = harness.ARTIFACT
 
 
 def galaxy(*args, env, cwd):
@@ -65,7 +45,7 @@ def installed(tmp_path_factory):
         "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
         "ANSIBLE_NOCOLOR": "1",
     })
-    source = snapshot(str(work / "source"))
+    source = harness.snapshot(str(work / "source"))
     galaxy("collection", "build", "--output-path", str(work), source, env=env, cwd=str(work))
     artifact = work / ARTIFACT
     assert artifact.is_file(), os.listdir(str(work))

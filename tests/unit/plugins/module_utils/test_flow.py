@@ -91,9 +91,12 @@ class FakeServers:
                                'unreachable', server=self.server, rc=-50)
         return self.result(self.server, command, False)
 
-    def run_batch(self, queries, mode='list', lazy=False):
+    def run_batch(self, queries, mode='list', lazy=False, split_on_timeout=False, sent=None):
         """One session: a server (or hub) that is down fails it as a whole, as a sign-on would.
-        Answers are parsed at once (lazy is a memory saving of the real client)."""
+        Answers are parsed at once (lazy is a memory saving of the real client); no target hangs
+        here, so nothing is split."""
+        if sent is not None:
+            sent.extend(query[0] if query[1] is None else '%s: %s' % (','.join(query[1]), query[0]) for query in queries)
         if self.server in self.down:
             raise DsmadmcError('dsmadmc could not reach server %s (ANS1017E, rc -50)' % self.server,
                                'unreachable', server=self.server, rc=-50)
