@@ -34,7 +34,8 @@ from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._parse import (
     ParseError,
-    message_lines,
+    after_lines,
+    message_at,
     parse_messages,
     parse_output,
     reported_rc,
@@ -954,28 +955,12 @@ def _echo_chunks(stdout):
     return chunks
 
 
-def _after_lines(text, offset, count):
-    """The offset `count` lines after `offset` (or the end of the text)."""
-    for _index in range(count):
-        found = text.find('\n', offset)
-        if found == -1:
-            return len(text)
-        offset = found + 1
-    return offset
-
-
 def _echo_end(text, line):
     """Where the answer after an echo that starts at offset `line` begins, or None when no echo
-    (ANS8000I as a message of its own) starts there."""
-    size = _ECHO_LINES
-    while True:
-        end = _after_lines(text, line, size)
-        found = message_lines(text[line:end])
-        if not (found and found[0][0] == 1 and found[0][1]['id'] == 'ANS8000I'):
-            return None
-        if found[0][2] < size or end >= len(text):
-            return _after_lines(text, line, found[0][2])
-        size *= 4       # the echo of a command routed to many servers, wrapped over more lines
+    (ANS8000I as a message of its own) starts there. The echo of a command routed to many
+    servers may be wrapped over many lines."""
+    message, end = message_at(text, line, _ECHO_LINES)
+    return end if message is not None and message['id'] == 'ANS8000I' else None
 
 
 def _reported_rc(stdout):
@@ -987,7 +972,7 @@ def _reported_rc(stdout):
         pos = stdout.find(marker)
         while pos != -1:
             line = stdout.rfind('\n', 0, pos) + 1
-            found = reported_rc(parse_messages(stdout[line:_after_lines(stdout, line, 4)]))
+            found = reported_rc(parse_messages(stdout[line:after_lines(stdout, line, 4)]))
             if found is not None:
                 codes.append(found)
             pos = stdout.find(marker, pos + len(marker))

@@ -506,6 +506,53 @@ def _routed_summary(text):
     return dict(zip(('servers', 'successful', 'warnings', 'errors'), (int(g) for g in match.groups())))
 
 
+class RoutedSection(dict):
+    """One target's section of routed output (see split_routed). Its `text` is cut from the whole
+    output only when asked (section['text']), and not kept: a fleet's answer is held once, not once
+    whole and once again in pieces."""
+
+    def __init__(self, *args, **kwargs):
+        super(RoutedSection, self).__init__(*args, **kwargs)
+        self.source, self.span = '', None
+
+    def __missing__(self, key):
+        if key == 'text' and self.span is not None:
+            return self.source[self.span[0]:self.span[1]]
+        raise KeyError(key)
+
+
+def after_lines(text, offset, count):
+    """The offset `count` lines after `offset` (or the end of the text)."""
+    for _index in range(count):
+        found = text.find('\n', offset)
+        if found == -1:
+            return len(text)
+        offset = found + 1
+    return offset
+
+
+def message_at(text, offset, size=4):
+    """(message, end) of the ANR/ANS message that starts at `offset` (a line start), `end` being
+    the offset after its last line (the client may have wrapped it over several), or (None,
+    offset) when no message starts there. Only the lines of the message are scanned."""
+    while True:
+        end = after_lines(text, offset, size)
+        found = message_lines(text[offset:end])
+        if not (found and found[0][0] == 1):
+            return None, offset
+        if found[0][2] < size or end >= len(text):
+            return found[0][1], after_lines(text, offset, found[0][2])
+        size *= 4       # a long message (a command routed to many servers) wrapped over more lines
+
+
+_ROUTING_LINE_RE = re.compile(r'^ANR16(?:87I|88I|94I|95W|96E|97I|99I)(?:[ \t]|\r?$)', re.M)
+_SECTION_START_RE = re.compile(r'^ANR1687I(?:[ \t]|\r?$)', re.M)
+_SECTION_END_RE = re.compile(r'^ANR1688I(?:[ \t]|\r?$)', re.M)
+_MESSAGE_START_RE = re.compile(r'^[A-Z]{3}\d{4}[IWESK](?:[ \t]|\r?$)', re.M)
+# A prompt the client printed without a newline, right before a routing message on that line.
+_PROMPTED_ROUTING_RE = re.compile(r'nter your (?:user id|password):[ \t]*ANR16\d\d', re.I)
+
+
 def split_routed(text, servers=None):
     """Split routed output (`A,B: command`) into one section per target server.
 
@@ -515,7 +562,108 @@ def split_routed(text, servers=None):
     names in `servers` are recognised even when a target printed no section at all). Text with no
     routing framing is one section with server None. Garbled data inside a section is left for the
     section's parser, so one bad target does not spoil the others.
+
+    The output of a whole fleet can be large: only the lines outside the sections are scanned
+    line by line; a section's end is found by searching (ANR1688I at a line start), its messages
+    by the lines that start like one, and its text is cut out only when asked (RoutedSection).
     """
+    text = text or ''
+    if _ROUTING_LINE_RE.search(text) is None or _PROMPTED_ROUTING_RE.search(text) is not None:
+        return _split_routed_scanned(text, servers)
+    sections = []
+    by_name = {}
+
+    def section_of(name, command=None):
+        key = name.upper()
+        if by_name.get(key) is None:
+            by_name[key] = RoutedSection(server=name, command=command, status=None, text='', messages=[])
+            sections.append(by_name[key])
+        return by_name[key]
+
+    for name in servers or ():
+        by_name.setdefault(name.upper(), None)
+    state = {'top': [], 'summary': None}
+    pos = 0
+    while pos < len(text):
+        start = _SECTION_START_RE.search(text, pos)
+        _top_lines(text, pos, len(text) if start is None else start.start(), state, section_of, by_name)
+        if start is None:
+            break
+        message, body = message_at(text, start.start())
+        follows = _follows(message['text']) if message else None
+        if follows is None:
+            line = text[start.start():after_lines(text, start.start(), 1)].rstrip('\r\n')
+            raise ParseError('unreadable ANR1687I routing line', text.count('\n', 0, start.start()) + 1, line)
+        current = section_of(*follows)
+        end = _SECTION_END_RE.search(text, body)
+        _close_span(current, text, body, len(text) if end is None else end.start(), end is not None)
+        if end is None:     # cut off before ANR1688I: keep what came
+            break
+        pos = message_at(text, end.start())[1]
+    return RoutedOutput(True, sections, state['summary'], state['top'])
+
+
+def _top_lines(text, start, end, state, section_of, by_name):
+    """The lines of routed output outside any section (routing, status and error messages)."""
+    if start >= end:
+        return
+    top = state['top']
+    first = None
+    for lineno, kind, line, message in _scan(text[start:end], strict=False):
+        if kind == 'blank':
+            continue
+        if kind == 'data':
+            if not top:
+                if first is None:
+                    first = text.count('\n', 0, start)
+                raise ParseError('data outside any routed section', first + lineno, line)
+            top[-1]['text'] = (top[-1]['text'] + ' ' + line.strip()).strip()   # a wrapped message
+            continue
+        if message['id'] in _STATUS_BY_ID and _status_server(message['text'], by_name):
+            section = section_of(_status_server(message['text'], by_name))
+            section['status'] = _STATUS_BY_ID[message['id']]
+            section['messages'].append(message)
+        elif message['id'] in _ROUTING_IDS:
+            if message['id'] == 'ANR1697I':
+                state['summary'] = _routed_summary(message['text'])
+            top.append(message)
+        else:
+            named = _named_server(message, by_name)
+            if named is None:
+                top.append(message)
+                continue
+            section = section_of(named)
+            section['messages'].append(message)
+            if section['status'] is None:
+                section['status'] = 'failed'
+
+
+def _close_span(section, text, start, end, closed):
+    """A section's place in the output, and the messages among its lines; `closed`: it ends at
+    an ANR1688I line (else the output was cut off inside it)."""
+    messages = []
+    pos = start
+    while True:
+        found = _MESSAGE_START_RE.search(text, pos, end)
+        if found is None:
+            break
+        message, after = message_at(text, found.start())
+        if message is None:
+            pos = found.end()
+            continue
+        messages.append(message)
+        pos = min(after, end)
+    if closed and end > start and text[end - 1] == '\n':     # the line break before ANR1688I is not the section's
+        end -= 2 if end - 1 > start and text[end - 2] == '\r' else 1
+    section.pop('text', None)
+    section.source, section.span = text, (start, end)
+    section['messages'] = messages + section['messages']
+
+
+def _split_routed_scanned(text, servers=None):
+    """split_routed by a scan of every line: output with no routing message at a line start, and
+    output whose prompt runs into a routing message on the same line (a prompt printed without
+    a newline)."""
     entries = _scan(text, strict=False)
     if not any(entry[3] and entry[3]['id'] in _ROUTING_IDS for entry in entries):
         section = {'server': None, 'command': None, 'status': None, 'text': text or '',
