@@ -112,6 +112,23 @@ options:
         report role passes its own C(task_report_include_raw) here.
     type: bool
     default: true
+  tasks_file:
+    description:
+      - Write the tasks to this file on the managed node instead of into the result, as JSON Lines
+        (one task per line, UTF-8, each exactly the dict RV(tasks) would hold), with mode C(0600).
+        RV(tasks) is then empty and RV(tasks_file) and RV(task_count) say where the tasks are and
+        how many there are; RV(summary), RV(servers) and RV(commands) are returned as always.
+      - For large fleets. A result of 100,000 tasks costs several times its size in every Ansible
+        process it passes through (the module's JSON, the worker, the controller's registered
+        variable); a file costs nothing there. Bring it to the controller with M(ansible.builtin.fetch)
+        and hand it to M(spectrum_protect.operations.sp_task_report) (its O(spectrum_protect.operations.sp_task_report#module:tasks_dir)).
+        The task_report role does this by default.
+      - The file is written to a temporary file in the same folder and renamed into place, so it is
+        either complete or absent; an existing file is replaced. The folder must exist.
+      - The file is the module's output, like a registered result, so it is written in check mode
+        too, and RV(changed) stays V(false).
+      - Nothing is written when the read fails.
+    type: path
 notes:
   - Times are the server's local time, in ISO 8601 without a time zone, as the server prints them.
   - "Outcomes come only from evidence: a completed job's completion word, else its activity-log
@@ -163,11 +180,20 @@ EXAMPLES = r'''
     session_type: Node
     client_name: WEB*
     activity_log: true
+
+- name: A large fleet - the tasks go to a file on the managed node, the result stays small
+  spectrum_protect.operations.sp_task_info:
+    server: HUB
+    route_to: "{{ fleet_servers }}"
+    tasks_file: /var/tmp/sp-tasks.jsonl
+  register: fleet
 '''
 
 RETURN = r'''
 tasks:
-  description: One dict per task, the page's table.
+  description:
+    - One dict per task, the page's table.
+    - Empty with O(tasks_file); the tasks are then that file's lines.
   returned: success
   type: list
   elements: dict
@@ -328,7 +354,23 @@ commands:
   returned: always
   type: list
   elements: str
+tasks_file:
+  description: The file the tasks were written to (O(tasks_file)), one JSON object per line.
+  returned: success, with O(tasks_file)
+  type: str
+  sample: /var/tmp/sp-tasks.jsonl
+task_count:
+  description: How many tasks (lines) O(tasks_file) holds.
+  returned: success, with O(tasks_file)
+  type: int
+  sample: 27261
 '''
+
+import json
+import os
+import tempfile
+
+from ansible.module_utils.common.parameters import remove_values
 
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._dsmadmc import (
     pattern_arg,
@@ -371,7 +413,88 @@ def check_options(params):
         values = params[option] if isinstance(params[option], list) else [params[option]]
         if any(value is not None and value < 0 for value in values):
             raise ValueError('%s: %r is not a whole number >= 0' % (option, params[option]))
+    if params.get('tasks_file') is not None:
+        check_tasks_file(params['tasks_file'])
     return since
+
+
+def check_tasks_file(path):
+    """A tasks_file that cannot be written fails before anything is sent (ValueError)."""
+    if not path or not path.strip():
+        raise ValueError('tasks_file: %r is not a file path' % (path,))
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ValueError('tasks_file: %r: its folder %s does not exist' % (path, folder))
+    if os.path.isdir(path):
+        raise ValueError('tasks_file: %r is a folder, not a file' % (path,))
+
+
+def _secret_forms(secrets):
+    """Each no_log value as it may stand in a JSON line: as is and JSON-escaped."""
+    forms = set()
+    for secret in secrets or ():
+        if secret:
+            forms.add(secret)
+            forms.add(json.dumps(secret, ensure_ascii=False)[1:-1])
+            forms.add(json.dumps(secret)[1:-1])
+    return [form for form in forms if form]
+
+
+def _task_line(task, secrets, forms):
+    """One task as one line of UTF-8 JSON, masked as exit_json would mask it."""
+    text = json.dumps(task, ensure_ascii=False)
+    if any(form in text for form in forms):     # never expected: the client's rows are masked already
+        task = remove_values(task, secrets)
+        text = json.dumps(task, ensure_ascii=False)
+    try:
+        return text.encode('utf-8') + b'\n'
+    except UnicodeEncodeError:     # a lone surrogate from undecodable output: escaped, as exit_json does
+        return json.dumps(task).encode('ascii') + b'\n'
+
+
+def write_tasks(path, tasks, secrets=()):
+    """Write `tasks` to `path` as JSON Lines, mode 0600, atomically (a temporary file in the same
+    folder, renamed into place; removed on any error). One line at a time. Returns the count.
+    Errors are ValueError naming the option and the path."""
+    folder = os.path.dirname(os.path.abspath(path))
+    forms = _secret_forms(secrets)
+    try:
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix='.%s.' % os.path.basename(path), suffix='.tmp')
+    except OSError as exc:
+        raise ValueError('tasks_file: %r: cannot write into %s: %s' % (path, folder, exc.strerror or exc))
+    count = 0
+    done = False
+    try:
+        with os.fdopen(handle, 'wb') as out:
+            os.fchmod(out.fileno(), 0o600)
+            for task in tasks:
+                out.write(_task_line(task, secrets, forms))
+                count += 1
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+        done = True
+    except OSError as exc:
+        raise ValueError('tasks_file: %r could not be written: %s' % (path, exc.strerror or exc))
+    finally:
+        if not done:    # no half file: the temporary one goes, whatever stopped the writing
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+    return count
+
+
+def read_to_file(read, path, secrets=()):
+    """work() for run_guarded: read(), then its tasks go to `path` and the result keeps none."""
+    def work():
+        result = read()
+        tasks = result['tasks']
+        result['tasks'] = []
+        result['task_count'] = write_tasks(path, tasks, secrets)
+        result['tasks_file'] = path
+        return result
+    return work
 
 
 def main():
@@ -389,6 +512,7 @@ def main():
         activity_log_limit=dict(type='int', default=50),
         max_rows=dict(type='int', default=DEFAULT_MAX_ROWS),
         include_raw=dict(type='bool', default=True),
+        tasks_file=dict(type='path'),
     )
     argument_spec.update(FLEET_ARGUMENT_SPEC)
     module = SpModule(argument_spec)
@@ -397,7 +521,10 @@ def main():
     except ValueError as exc:
         module.fail(str(exc))
     reader = TaskReader(module.make_fleet(), module.params, since)
-    module.run_guarded(reader.read, warnings=reader.warnings)
+    work = reader.read
+    if module.params['tasks_file'] is not None:
+        work = read_to_file(reader.read, module.params['tasks_file'], module.no_log_values)
+    module.run_guarded(work, warnings=reader.warnings)
 
 
 if __name__ == '__main__':
