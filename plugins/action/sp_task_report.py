@@ -30,6 +30,7 @@ ARGUMENT_SPEC = dict(
     hosts=dict(type='list', elements='str', default=[]),
     result_var=dict(type='str'),
     server_var=dict(type='str'),
+    tasks_dir=dict(type='path'),
     dest=dict(type='path', required=True),
     basename=dict(type='str', default='task-report'),
     formats=dict(type='list', elements='str', choices=list(_report.FORMATS), default=list(_report.FORMATS)),
@@ -68,6 +69,22 @@ def _routed_from(results):
     return None
 
 
+def _local_copies(results, hosts, tasks_dir):
+    """For each result that wrote its tasks to a file (tasks_file), the controller path of its
+    local copy: TASKS_DIR/HOST.jsonl, HOST its entry in `hosts`; None when there is none to take
+    (the report then says so for that read's servers)."""
+    if not tasks_dir:
+        return []
+    folder = os.path.abspath(os.path.expanduser(tasks_dir))
+    out = []
+    for index, result in enumerate(results or []):
+        host = hosts[index] if index < len(hosts) else None
+        wrote = isinstance(result, Mapping) and result.get('tasks_file')
+        named = host and host not in ('.', '..') and os.path.basename(host) == host
+        out.append(os.path.join(folder, '%s.jsonl' % host) if wrote and named else None)
+    return out
+
+
 def _mode(value):
     if value is None:
         return None
@@ -91,9 +108,11 @@ class ActionModule(ActionBase):
             argument_spec=ARGUMENT_SPEC, required_one_of=[['results', 'result_var']],
             mutually_exclusive=[['results', 'result_var']], required_by={'result_var': 'hosts'})
         del validation
+        inventory_hosts = list(args['hosts'])    # the local copies of tasks files are named after these
         if args['result_var']:
             args['results'], args['hosts'] = self._from_hosts(task_vars or {}, args['hosts'], args['result_var'],
                                                               args['server_var'])
+        tasks_files = _local_copies(args['results'], inventory_hosts, args['tasks_dir'])
         timings['arguments'] = round(time.time() - started, 3)
         for key in ('max_failed', 'max_unknown', 'max_unreachable', 'markdown_limit'):
             if args[key] is not None and args[key] < 0:
@@ -119,7 +138,8 @@ class ActionModule(ActionBase):
             begun = time.time()
             model = _report.build(args['results'], hosts=args['hosts'], title=args['title'],
                                   parameters=parameters, include_raw=args['include_raw'],
-                                  include_messages=args['activity_log'], thresholds=thresholds)
+                                  include_messages=args['activity_log'], thresholds=thresholds,
+                                  tasks_files=tasks_files)
             timings['model'] = round(time.time() - begun, 3)
             options = {'markdown_full': args['markdown_full'], 'markdown_limit': args['markdown_limit'],
                        'timeline_windows': args['timeline_windows']}

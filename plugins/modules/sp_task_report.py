@@ -55,6 +55,20 @@ options:
       - With O(result_var), the host variable that names the server a host stands for (its dsm.sys
         stanza); a host without it is named by its inventory name.
     type: str
+  tasks_dir:
+    description:
+      - Folder on the controller with the local copies of the tasks files of reads that wrote their
+        tasks to a file (M(spectrum_protect.operations.sp_task_info) O(spectrum_protect.operations.sp_task_info#module:tasks_file)),
+        one per read, named C(HOST.jsonl) after the read's host - its entry in O(hosts) (with
+        O(result_var), the inventory host that registered it). Bring them there with
+        M(ansible.builtin.fetch) (C(flat=true)).
+      - Each copy is read one line at a time, straight into the report, so the fleet's tasks are
+        held once on the controller.
+      - A read that wrote its tasks to a file whose copy is missing, unreadable, not JSON Lines, or
+        holds another number of tasks than the read's C(task_count) (or without this option) makes
+        its servers servers that could not be read, with that error; it never reports them empty.
+      - Results with their tasks inline need nothing here; both kinds may be mixed.
+    type: path
   dest:
     description:
       - Folder on the controller to write into; created when missing. A relative path is relative to
@@ -167,6 +181,30 @@ EXAMPLES = r'''
     since: 24h
     dest: /var/tmp/sp-report
     max_failed: 0
+
+- name: A large fleet - the read writes its tasks to a file on the managed node
+  spectrum_protect.operations.sp_task_info:
+    server: HUB1
+    route_to: "{{ fleet_servers }}"
+    activity_log: true
+    tasks_file: /var/tmp/sp-tasks.jsonl
+  register: fleet
+  failed_when: false
+
+- name: Bring the tasks file to the controller, named after the host that read it
+  ansible.builtin.fetch:
+    src: /var/tmp/sp-tasks.jsonl
+    dest: /var/tmp/sp-tasks/{{ inventory_hostname }}.jsonl
+    flat: true
+  when: fleet.tasks_file is defined
+
+- name: Write the report from it
+  spectrum_protect.operations.sp_task_report:
+    hosts: ["{{ inventory_hostname }}"]
+    result_var: fleet
+    tasks_dir: /var/tmp/sp-tasks
+    hub: HUB1
+    dest: /var/tmp/sp-report
 '''
 
 RETURN = r'''

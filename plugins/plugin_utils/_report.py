@@ -54,6 +54,11 @@ class ReportError(ValueError):
     """Input the report cannot be built from (the action plugin turns it into a failed task)."""
 
 
+class TasksFileError(ValueError):
+    """The tasks of one read (sp_task_info tasks_file) cannot be taken from its local copy: the
+    servers of that read are reported as not read, with this message."""
+
+
 # --- the model ---------------------------------------------------------------------------------
 
 def _now_utc():
@@ -200,17 +205,82 @@ def _task(task, include_raw, include_messages):
     return out
 
 
+def _file_tasks(result, local, include_raw, include_messages):
+    """The tasks of a read that wrote them to a file (sp_task_info ``tasks_file``), from its local
+    copy ``local``, converted line by line into the report's form -> {server: [task, ...]}.
+
+    Each line is read, decoded and converted on its own, so the fleet is never held twice.
+    Raises TasksFileError when the copy is missing or unreadable, a line is not a task, or the copy
+    holds another number of tasks than the read wrote (``task_count``)."""
+    written = result.get('tasks_file')
+    expected = result.get('task_count')
+    if local is None:
+        raise TasksFileError('its tasks were written to %s on the managed node and no local copy was given '
+                             '(sp_task_report tasks_dir)' % written)
+    if not isinstance(expected, int) or isinstance(expected, bool) or expected < 0:
+        raise TasksFileError('the read wrote its tasks to %s but says no task_count (got %r)' % (written, expected))
+    by_server = {}
+    count = 0
+    try:
+        with open(local, 'rb') as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    task = json.loads(line.decode('utf-8'))
+                except ValueError as exc:     # UnicodeDecodeError is a ValueError too
+                    raise TasksFileError('line %d of the local copy %s of %s is not a JSON task: %s'
+                                         % (number, local, written, exc))
+                if not isinstance(task, dict):
+                    raise TasksFileError('line %d of the local copy %s of %s is a %s, not a task'
+                                         % (number, local, written, type(task).__name__))
+                count += 1
+                by_server.setdefault(task.get('server'), []).append(_task(task, include_raw, include_messages))
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise TasksFileError('its tasks were written to %s, but the local copy %s is missing' % (written, local))
+        raise TasksFileError('the local copy %s of %s could not be read: %s' % (local, written, exc.strerror or exc))
+    if count != expected:
+        raise TasksFileError('the local copy %s of %s holds %d task%s, the read wrote %d'
+                             % (local, written, count, '' if count == 1 else 's', expected))
+    return by_server
+
+
+def _lost_read(result, error):
+    """The servers of a read whose tasks could not be taken (TasksFileError): each not read, with
+    the error; what the read said of them (name, version, its own errors) is kept."""
+    known = [s for s in result.get('servers') or [] if isinstance(s, dict) and s.get('name')]
+    if not known:
+        known = [{'name': _failed_read_name(result, None)}]
+    entries = []
+    for server in known:
+        entry = _server_entry(server)
+        if entry['read']:
+            entry['read'] = False
+            entry['error'] = 'tasks not available: %s' % error
+            entry['errors'] = entry['errors'] + [{'query': None, 'kind': 'tasks_file', 'rc': None,
+                                                  'message_ids': [], 'msg': entry['error']}]
+        entry['summary'] = _server_summary(None, [])
+        entry['summary']['complete'] = False
+        entries.append(entry)
+    return entries
+
+
 def build(results, hosts=None, title=None, parameters=None, include_raw=False,
-          include_messages=True, thresholds=None, generated_at=None):
+          include_messages=True, thresholds=None, generated_at=None, tasks_files=None):
     """The report model from sp_task_info results.
 
     ``results``: the registered results (one routed read, or one per server); a failed read (no
     ``tasks``) becomes an unreachable server named by its module arguments or by ``hosts[i]``.
+    ``tasks_files``: for a result that wrote its tasks to a file (``tasks_file``), the controller
+    path of its local copy, at the same index as the result (None: no copy); the tasks are streamed
+    from it. A copy that is missing, unreadable or short makes that read's servers not read.
     ``thresholds``: {'failed': N, 'unknown': N, 'unreachable': N}; None entries are off.
     """
     if not isinstance(results, list):
         raise ReportError('results must be a list of sp_task_info results, got %s' % type(results).__name__)
     hosts = list(hosts or [])
+    tasks_files = list(tasks_files or [])
     servers, tasks, commands, warnings = [], [], [], []
     seen = set()
     fleet = _empty_counts()
@@ -239,10 +309,23 @@ def build(results, hosts=None, title=None, parameters=None, include_raw=False,
                 entry['summary']['complete'] = False
                 servers.append(entry)
             continue
-        result_tasks = result['tasks']
-        by_server = {}
-        for task in result_tasks:
-            by_server.setdefault(task.get('server'), []).append(task)
+        # by server, each task in the report's form (converted once; the counts below read the
+        # converted tasks, which keep every field they look at)
+        if result.get('tasks_file'):
+            try:
+                by_server = _file_tasks(result, tasks_files[index] if index < len(tasks_files) else None,
+                                        include_raw, include_messages)
+            except TasksFileError as exc:
+                for entry in _lost_read(result, exc):
+                    if entry['name'] not in seen:
+                        seen.add(entry['name'])
+                        servers.append(entry)
+                continue
+        else:
+            by_server = {}
+            for task in result['tasks']:
+                by_server.setdefault(task.get('server'), []).append(_task(task, include_raw, include_messages))
+        result_tasks = [task for own in by_server.values() for task in own]
         for server in result.get('servers') or []:
             entry = _server_entry(server)
             own = by_server.pop(entry['name'], [])
@@ -252,7 +335,7 @@ def build(results, hosts=None, title=None, parameters=None, include_raw=False,
             seen.add(entry['name'])
             entry['summary'] = _server_summary(server.get('summary'), own)
             servers.append(entry)
-            tasks.extend(_task(t, include_raw, include_messages) for t in own)
+            tasks.extend(own)
         for name, own in by_server.items():   # tasks of a server the result does not list
             name = str(name or 'unknown server')
             if name in seen:
@@ -261,11 +344,12 @@ def build(results, hosts=None, title=None, parameters=None, include_raw=False,
             entry = _server_entry({'name': name})
             entry['summary'] = _server_summary(None, own)
             servers.append(entry)
-            tasks.extend(_task(t, include_raw, include_messages) for t in own)
+            tasks.extend(own)
         summary = result.get('summary')
         _add_counts(fleet, summary if summary is not None else _counts_of(result_tasks))
         if summary is not None and 'unknown' not in summary:
             fleet['unknown'] += sum(1 for t in result_tasks if t.get('outcome') == 'unknown')
+        del result_tasks
         if summary is not None and 'complete' in summary:
             complete_flags.append(bool(summary['complete']))
 
