@@ -100,10 +100,18 @@ class ActionModule(ActionBase):
     _requires_connection = False
 
     def run(self, tmp=None, task_vars=None):
-        started = time.time()
-        timings = {}
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
+        try:
+            return self._report(result, task_vars)
+        except AnsibleActionFail as exc:
+            # a failed result, not an exception: an exception would pass over the task's failed_when
+            result.update(failed=True, msg=getattr(exc, 'message', None) or str(exc))
+            return result
+
+    def _report(self, result, task_vars):
+        started = time.time()
+        timings = {}
         validation, args = self.validate_argument_spec(
             argument_spec=ARGUMENT_SPEC, required_one_of=[['results', 'result_var']],
             mutually_exclusive=[['results', 'result_var']], required_by={'result_var': 'hosts'})

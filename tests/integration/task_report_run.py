@@ -54,10 +54,11 @@ def names(fleet):
 
 
 def run_report(fleet, name, hub=True, password='passw0rd', extra=None, check=False, expect_rc=0, verbose=False,
-               aliases=False):
-    """Run playbooks/task_report.yml; the connection goes in through the role's variables (a vars
+               aliases=False, playbook=PLAYBOOK, env=None):
+    """Run playbooks/task_report.yml (or `playbook`); the connection goes in through the role's variables (a vars
     file, never the command line). Per server with `aliases`, the inventory hosts are named
-    `sp-<name>` and each names its stanza with task_report_server (a template, as inventories do)."""
+    `sp-<name>` and each names its stanza with task_report_server (a template, as inventories do).
+    `env`: more environment variables for ansible-playbook."""
     run_dir = os.path.join(fleet.home, name)
     os.makedirs(run_dir)
     dest = os.path.join(run_dir, 'report')
@@ -81,12 +82,12 @@ def run_report(fleet, name, hub=True, password='passw0rd', extra=None, check=Fal
                         'ungrouped': {'hosts': {'localhost': {'ansible_connection': 'local',
                                                               'ansible_python_interpreter': sys.executable}}}},
                        handle)
-    argv = [os.path.join(BIN, 'ansible-playbook'), '-i', inventory, PLAYBOOK, '-e', '@' + vars_file]
+    argv = [os.path.join(BIN, 'ansible-playbook'), '-i', inventory, playbook, '-e', '@' + vars_file]
     if check:
         argv.append('--check')
     if verbose:
         argv.append('-vvv')
-    env = dict(fleet.env, ANSIBLE_SHOW_CUSTOM_STATS='true')
+    env = dict(fleet.env, ANSIBLE_SHOW_CUSTOM_STATS='true', **(env or {}))
     proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600, check=False)
     run = Run(proc, dest)
     assert run.rc == expect_rc, run.output[-6000:]

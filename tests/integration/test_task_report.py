@@ -174,3 +174,197 @@ def test_bad_role_variables_are_refused_before_anything_runs(fleet):
         assert name in run.output, name
     assert 'Read the sessions, processes and jobs' not in run.output
     assert not os.path.exists(run.dest)
+
+
+# --- the tasks carried in a file (task_report_tasks_file, the default) ----------------------------
+
+KEEP = '''---
+- name: Fleet task report, and what the role registered kept for the test
+  hosts: "{{ task_report_hosts | default('localhost') }}"
+  gather_facts: false
+  roles:
+    - role: spectrum_protect.operations.task_report
+  tasks:
+    - name: Keep what the role registered
+      ansible.builtin.copy:
+        content: "{{ {'read': _task_report_read, 'remote_file': _task_report_remote_file | default(none),
+                      'local_dir': _task_report_local_dir | default(none)} | to_json }}"
+        dest: "%s/registered-{{ inventory_hostname }}.json"
+        mode: "0600"
+      delegate_to: localhost
+      check_mode: false
+'''
+
+
+def run_kept(fleet, name, **kwargs):
+    """run_report with a private TMPDIR (where ansible.builtin.tempfile puts the role's temporary
+    file and folder, on the reading host and on the controller: both are this machine here) and
+    a playbook that keeps what the role registered -> (run, {host: registered}, tmpdir)."""
+    folder = os.path.join(fleet.home, name + '-kept')
+    tmpdir = os.path.join(folder, 'tmp')
+    os.makedirs(tmpdir)
+    playbook = os.path.join(folder, 'playbook.yml')
+    with open(playbook, 'w') as handle:
+        handle.write(KEEP % folder)
+    run = run_report(fleet, name, playbook=playbook, env={'TMPDIR': tmpdir}, **kwargs)
+    kept = {}
+    for entry in os.listdir(folder):
+        if entry.startswith('registered-'):
+            with open(os.path.join(folder, entry)) as handle:
+                kept[entry[len('registered-'):-len('.json')]] = json.load(handle)
+    return run, kept, tmpdir
+
+
+def assert_no_temporary_files(kept, tmpdir):
+    """The role's temporary file (reading host) and folder (controller) were in tmpdir and are gone."""
+    assert os.listdir(tmpdir) == []
+    for registered in kept.values():
+        for key in ('remote_file', 'local_dir'):
+            path = (registered[key] or {}).get('path')
+            assert path and path.startswith(tmpdir + os.sep) and not os.path.exists(path), (key, registered[key])
+
+
+def read_failed(read):
+    """A read that failed (the role registers it with failed_when: false): an error, no tasks, no file."""
+    return read.get('failed_when_result') is False and read.get('msg') and 'tasks' not in read \
+        and 'tasks_file' not in read
+
+
+def own_session(task, fleet):
+    return task['type'] == 'session' and task['active'] and task['id'] not in seeded_sessions(fleet)[task['server']]
+
+
+def without_own_sessions(report, fleet):
+    """The report's servers and tasks, less what differs from one run to the next: the sessions of
+    our own dsmadmc calls (and their count) and the moment it was written."""
+    tasks = [t for t in report['tasks'] if not own_session(t, fleet)]
+    servers = []
+    for server in report['servers']:
+        summary = dict(server['summary'], active=dict(server['summary']['active'], session=None), tasks=None)
+        servers.append(dict(server, summary=summary))
+    summary = dict(report['summary'], active=dict(report['summary']['active'], session=None), tasks=None)
+    return {'tasks': tasks, 'servers': servers, 'summary': summary, 'parameters': report['parameters'],
+            'title': report['title'], 'schema_version': report['schema_version']}
+
+
+def test_the_tasks_go_through_a_file_and_the_report_is_the_inline_ones(fleet):
+    for hub in (True, False):
+        mode = 'hub' if hub else 'per-server'
+        run, kept, tmpdir = run_kept(fleet, 'file-' + mode, hub=hub)
+        inline = run_report(fleet, 'inline-' + mode, hub=hub, extra={'task_report_tasks_file': False})
+        report = run.report
+        assert_matches_fleet(report, fleet)
+        assert_formats_agree(run)
+        assert report['summary']['complete'] is True and report['summary']['servers_unreachable'] == 0
+        assert without_own_sessions(report, fleet) == without_own_sessions(inline.report, fleet), mode
+        # the registered reads held no task: each said where its tasks were and how many
+        assert sorted(kept) == (['localhost'] if hub else sorted(names(fleet))), mode
+        total = 0
+        for host, registered in kept.items():
+            read = registered['read']
+            assert read['tasks'] == [] and read['tasks_file'] == registered['remote_file']['path'], host
+            total += read['task_count']
+            if not hub:
+                assert read['task_count'] == len([t for t in report['tasks'] if t['server'] == host]) > 0, host
+        assert total == report['summary']['tasks']
+        assert_no_temporary_files(kept, tmpdir)
+
+
+def test_no_temporary_file_is_left_when_the_read_fails_or_the_report_fails(fresh_fleet):
+    fleet = fresh_fleet
+    hub = hub_of(fleet)
+    spoke = next(s['name'] for s in fleet.spec['servers'] if s.get('role') != 'hub')
+    fleet.spemu('fault', spoke, 'down')
+    # per server: the spoke's own read fails, the others' come through their files
+    run, kept, tmpdir = run_kept(fleet, 'file-spoke-down', hub=False)
+    assert_matches_fleet(run.report, fleet, down=(spoke,))
+    assert read_failed(kept[spoke]['read'])
+    assert all(kept[n]['read']['tasks_file'] for n in names(fleet) if n != spoke)
+    assert_no_temporary_files(kept, tmpdir)
+    # through the hub, with the hub down: the one read fails, and the report says so
+    fleet.spemu('fault', hub, 'down')
+    run, kept, tmpdir = run_kept(fleet, 'file-hub-down')
+    assert read_failed(kept['localhost']['read'])
+    summary = run.report['summary']
+    assert summary['servers'] == summary['servers_unreachable'] >= 1 and run.report['tasks'] == []
+    assert hub in [s['name'] for s in run.report['servers']]
+    assert_no_temporary_files(kept, tmpdir)
+    # the report fails (its folder is a file): the play fails, the temporary files are still removed
+    fleet.spemu('fault', hub, 'clear')
+    blocked = os.path.join(fleet.home, 'a-file')
+    with open(blocked, 'w') as handle:
+        handle.write('not a folder\n')
+    for hub_mode in (True, False):
+        run, kept, tmpdir = run_kept(fleet, 'file-report-fails-%s' % hub_mode, hub=hub_mode, verbose=True,
+                                     extra={'task_report_dest': blocked}, expect_rc=2)
+        assert 'could not write the report' in run.output
+        assert kept == {} and os.listdir(tmpdir) == []
+        made = set(re.findall(r'"path": "(%s/sp-task-report\.[^"]+)"' % re.escape(tmpdir), run.output))
+        assert len(made) == (2 if hub_mode else 1 + len(names(fleet))), made    # a file per read, one folder
+        assert not [path for path in made if os.path.exists(path)]
+
+
+def test_check_mode_leaves_no_temporary_file(fleet):
+    run, kept, tmpdir = run_kept(fleet, 'file-check', check=True)
+    assert not os.path.exists(run.dest) and 'HTML: %s' % run.path('html') in run.output
+    assert kept['localhost']['read']['task_count'] > 0 and kept['localhost']['read']['changed'] is False
+    assert_no_temporary_files(kept, tmpdir)
+
+
+def test_the_action_reports_a_short_or_missing_copy_as_servers_not_read(fleet):
+    """sp_task_report itself, with tasks_dir: the local copy (here the file the read wrote, this
+    being the controller) loses its last line, or is not there at all."""
+    hub = hub_of(fleet)
+    folder = os.path.join(fleet.home, 'short-copy')
+    os.makedirs(folder)
+    copy = os.path.join(folder, 'localhost.jsonl')
+    results = fleet.playbook('''
+        - name: read into a file
+          spectrum_protect.operations.sp_task_info:
+            server: %(hub)s
+            route_to: %(servers)s
+            admin_id: ADMIN
+            password: passw0rd
+            tasks_file: %(copy)s
+          register: r_read
+        - name: the full copy
+          spectrum_protect.operations.sp_task_report:
+            hosts: [localhost]
+            result_var: r_read
+            tasks_dir: %(folder)s
+            dest: %(folder)s/full
+          register: r_full
+        - name: lose the last line
+          ansible.builtin.command:
+            argv: [sed, -i, "$d", %(copy)s]
+          changed_when: true
+        - name: the short copy
+          spectrum_protect.operations.sp_task_report:
+            hosts: [localhost]
+            result_var: r_read
+            tasks_dir: %(folder)s
+            dest: %(folder)s/short
+          register: r_short
+        - name: without a copy
+          spectrum_protect.operations.sp_task_report:
+            hosts: [localhost]
+            result_var: r_read
+            tasks_dir: %(folder)s/nothing-here
+            dest: %(folder)s/missing
+          register: r_missing
+        ''' % {'hub': hub, 'servers': json.dumps(names(fleet)), 'copy': copy, 'folder': folder})
+    read = results['r_read']
+    assert read['tasks'] == [] and read['tasks_file'] == copy and read['task_count'] > 0
+    full = results['r_full']
+    assert full['summary']['tasks'] == read['task_count'] and full['summary']['servers_unreachable'] == 0
+    for name, words in (('r_short', ['holds %d tasks, the read wrote %d' % (read['task_count'] - 1, read['task_count'])]),
+                        ('r_missing', ['nothing-here/localhost.jsonl', 'is missing'])):
+        result = results[name]
+        assert result['summary']['tasks'] == 0, name
+        assert result['summary']['servers_unreachable'] == len(names(fleet)), name
+        for server in result['servers']:
+            for word in words:
+                assert word in server['error'], (name, server)
+        with open(result['paths']['json'], encoding='utf-8') as handle:
+            report = json.load(handle)
+        assert report['tasks'] == [] and report['summary']['complete'] is False
