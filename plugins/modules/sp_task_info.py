@@ -126,7 +126,7 @@ options:
       - The file is written to a temporary file in the same folder and renamed into place, so it is
         either complete or absent; an existing file is replaced. The folder must exist.
       - The file is the module's output, like a registered result, so it is written in check mode
-        too, and RV(changed) stays V(false).
+        too, and C(changed) stays V(false).
       - Nothing is written when the read fails.
     type: path
 notes:

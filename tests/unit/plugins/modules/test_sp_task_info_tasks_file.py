@@ -141,4 +141,3 @@ def test_write_tasks_masks_a_secret_as_exit_json_would_and_keeps_odd_text_readab
     assert "Gr\u00fc\u00dfe".encode("utf-8") in raw            # UTF-8, not escaped
     assert written[3]["description"] == "undecodable \udcff byte"
     assert len(raw.splitlines()) == 4
-
