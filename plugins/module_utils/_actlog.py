@@ -31,6 +31,7 @@ from ansible_collections.spectrum_protect.operations.plugins.module_utils._parse
 )
 
 _SEVERITY_RANK = {'W': 1, 'E': 2, 'S': 3}
+_NO_JOBS = frozenset()     # shared by every message that names no job (most of a large log)
 _SUCCESS_RE = re.compile(r'(?<!un)success', re.IGNORECASE)
 _COMPLETION_RE = re.compile(r'completion state:?\s+([A-Za-z]+)', re.IGNORECASE)
 
@@ -60,7 +61,7 @@ class ActivityLog:
                 'message': message,
                 'session': int_or_none((row.get('SESSION') or '').strip()),
                 'process': int_or_none((row.get('PROCESS') or '').strip()),
-                'jobs': set(int(ref) for ref in self.JOB_REF.findall(message)) if 'ob' in message else set(),
+                'jobs': frozenset(int(ref) for ref in self.JOB_REF.findall(message)) if 'ob' in message else _NO_JOBS,
             }
             self.rows.append(entry)
             for kind in ('session', 'process'):

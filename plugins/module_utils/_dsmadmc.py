@@ -378,6 +378,24 @@ class DsmadmcResult(object):
         return result
 
 
+class _LazyResult(DsmadmcResult):
+    """A routed target's result whose section is parsed only when its rows, kind, error (or
+    anything but its server and command) are first asked for: a caller that takes the targets
+    one by one holds one target's rows at a time, not the whole fleet's."""
+
+    def __init__(self, server, command, resolve, args):   # pylint: disable=super-init-not-called
+        self.server = server
+        self.command = command
+        self._pending = (resolve, args)
+
+    def __getattr__(self, name):
+        pending = self.__dict__.pop('_pending', None)
+        if pending is None:
+            raise AttributeError(name)
+        self.__dict__.update(pending[0](*pending[1]).__dict__)
+        return getattr(self, name)
+
+
 _Run = namedtuple('_Run', ['argv', 'rc', 'stdout', 'stderr', 'timed_out'])
 
 
@@ -841,7 +859,8 @@ class Dsmadmc(object):
             kind = self._password_kind(classify(run.rc, messages), run, messages)
             detail = None if kind not in OK_KINDS else 'the reply has no command routing messages (ANR1687I)'
             raise self._error('error' if kind in OK_KINDS else kind, routed_command, run, messages, detail=detail)
-        results = [self._section_result(section, routed_command, run, mode, columns, checks)
+        results = [_LazyResult(section['server'], self.mask(routed_command), self._section_result,
+                               (section, routed_command, run, mode, columns, checks))
                    for section in split.sections]
         answered = set(section['server'].upper() for section in split.sections)
         expected = split.summary['servers'] if split.summary else None

@@ -264,6 +264,13 @@ class Fleet(object):
         call that times out is sent to each target on its own. Failures are recorded per server
         under the `query` name; only the `first` query raises (DsmadmcError) when the call itself
         fails."""
+        return dict(self.query_each(command, targets, first, checks, columns, mode, query))
+
+    def query_each(self, command, targets=None, first=False, checks=None, columns=None, mode='list', query=None):
+        """query() one server at a time: (key, result) of each server that answered, in output
+        order. A routed answer's targets are parsed one by one as they are taken, and the Fleet
+        keeps none of them: a caller that turns each into tasks before taking the next holds one
+        server's rows at a time. A target's failure is recorded when its turn comes."""
         if self.routed:
             names = list(targets) if targets is not None else self.alive()
         else:
@@ -271,7 +278,7 @@ class Fleet(object):
             if targets is not None and self.order and self.order[0] not in targets:
                 names = []
         if not names:
-            return {}
+            return
         taken = self._take(command, mode, names) if columns is None else None
         try:
             if taken is not None:
@@ -290,19 +297,18 @@ class Fleet(object):
                 raise
             for key in (names if self.routed else self.order):
                 self.fail(key, error, query)
-            return {}
+            return
         for result in results if taken is None else ():     # a routed call that timed out was sent again to each target
             if self.routed and result.command and result.command not in self.commands:
                 self.commands.append(result.command)
-        answered = {}
-        for result in results:
+        for index, result in enumerate(results):
+            results[index] = None       # from here on only the caller holds it
             key = result.server.upper() if self.routed else self._single_key(result)
             if result.error is not None:
                 self.fail(key, result.error, query, lost=first)
             else:
                 self.report(key)
-                answered[key] = result
-        return answered
+                yield key, result
 
     def act(self, key, command):
         """Send one changing command to one server (routed to it through the hub in a fleet).

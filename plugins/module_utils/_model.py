@@ -292,6 +292,13 @@ def completed_task(server, record, problems):
     (outcome_verified false), since a warning could not be looked for. A row without a
     SUCCESSFUL word is Failed or Warning on the log's evidence, else unknown.
     """
+    return decide_completed(completed_record(server, record), problems)
+
+
+def completed_record(server, record):
+    """completed_task in two steps, for a reader that turns the rows into tasks before the
+    activity log is read: the task without its outcome (what decides it is kept under
+    '_pending'), then decide_completed."""
     activity = (record.get('ACTIVITY') or '').strip()
     task_type = 'session' if activity.upper() in SESSION_ACTIVITIES else 'process'
     task = new_task(server, task_type, _number(record, 'number', task_type), record)
@@ -303,15 +310,21 @@ def completed_task(server, record, problems):
         task[key] = int_or_none(field(record, key))
     start, end = server_datetime(record.get('START_TIME')), server_datetime(record.get('END_TIME'))
     _times(task, start, end, None)
-    successful = (record.get('SUCCESSFUL') or '').strip().upper()
+    task['_pending'] = ((record.get('SUCCESSFUL') or '').strip().upper(), start, end)
+    return task
+
+
+def decide_completed(task, problems):
+    """The outcome and state of a task from completed_record (see completed_task)."""
+    successful, start, end = task.pop('_pending')
     if successful == 'NO':
         task['outcome'] = 'failed'
     elif problems is None:
         task['outcome'] = 'successful' if successful == 'YES' else 'unknown'
         task['outcome_verified'] = False
     else:
-        worst = problems.worst(task_type, task['id'], start, end) if hasattr(problems, 'worst') else (
-            'W' if problems.has_problem(task_type, task['id'], start, end) else None)
+        worst = problems.worst(task['type'], task['id'], start, end) if hasattr(problems, 'worst') else (
+            'W' if problems.has_problem(task['type'], task['id'], start, end) else None)
         if successful == 'YES':
             task['outcome'] = 'warning' if worst else 'successful'
         else:

@@ -35,7 +35,8 @@ from ansible_collections.spectrum_protect.operations.plugins.module_utils._model
     NOT_TASKS,
     SESSION_STATES,
     TASK_TYPES,
-    completed_task,
+    completed_record,
+    decide_completed,
     decide_job_outcome,
     field,
     job_task,
@@ -268,10 +269,11 @@ class TaskReader(object):
         sql = self._processes_sql(self._job_column())
         if sql:
             tasks += self._tasks('processes', sql, process_task)
-        completed = []
+        completed = []      # completed sessions and processes, decided once the log is read
         sql = self._summary_sql()
         if sql:
-            completed = self._rows('summary', sql)
+            completed = self._tasks('summary', sql, completed_record,
+                                    keep=lambda row: (row.get('ACTIVITY') or '').strip().upper() not in NOT_TASKS)
         jobs = []
         if self._jobs_wanted():
             jobs = self._jobs()
@@ -281,22 +283,20 @@ class TaskReader(object):
         if completed or params['activity_log'] or evidence:
             # the log must reach back to the start of every task whose messages are read
             reached = {}
-            for key, row in completed:
-                self._reach(reached, key, server_datetime(row.get('START_TIME')))
+            for task in completed:
+                self._reach(reached, task['server'], task['_pending'][1])
             if params['activity_log']:
                 for task in tasks:
                     if task['type'] != 'job':
                         self._reach(reached, task['server'], server_datetime(task['start_time']))
             needed = list(jobs if params['activity_log'] else evidence)
-            servers = set(key for key, row in completed) | set(job['server'] for job in evidence)
+            servers = set(task['server'] for task in completed) | set(job['server'] for job in evidence)
             logs = self._activity_log(servers, evidence_only=not params['activity_log'])
             self._reach_back(logs, reached, needed)
-        for key, row in completed:
-            if (row.get('ACTIVITY') or '').strip().upper() in NOT_TASKS:
-                continue
-            tasks += [task for task in self._convert(key, 'summary', [row],
-                                                     lambda row: completed_task(key, row, logs.get(key)))
-                      if task['type'] in types]
+        for task in completed:
+            decide_completed(task, logs.get(task['server']))
+        tasks += [task for task in completed if task['type'] in types]
+        del completed
         children = {}   # (server, job) -> its processes, for a job's activity log
         for task in tasks:
             if task['type'] == 'process' and task['job_id'] is not None:
@@ -316,9 +316,6 @@ class TaskReader(object):
         self._conclude(tasks)
         if not any(self.servers[key]['read'] for key in self.order):
             self._fail_all()
-        if params.get('include_raw') is False:      # the rows go with it: half of a large result
-            for task in tasks:
-                task.pop('raw', None)
         return {'tasks': tasks, 'summary': self._fleet_summary(tasks),
                 'servers': [self.servers[key] for key in self.order], 'commands': self.commands}
 
@@ -358,25 +355,31 @@ class TaskReader(object):
         are still returned."""
         out = []
         bad = []
+        raw = self.params.get('include_raw') is not False
         for row in rows:
             try:
-                out.append(make(row))
+                task = make(row)
             except ValueError as exc:
                 bad.append(str(exc))
+                continue
+            if not raw:
+                task.pop('raw', None)
+            out.append(task)
         if bad:
             self._record_problem(key, query, 'the output of the %s query from server %s could not be read '
                                  'for %d record(s): %s' % (query, key, len(bad), '; '.join(bad[:3])))
         return out
 
-    def _rows(self, query, sql, targets=None):
-        """(key, row) pairs of a SELECT on every live server (or `targets`), each answer bounded
-        by max_rows. Notes the server time of rows that carry SERVER_TIME."""
-        out = []
+    def _answers(self, query, sql, targets=None, times=True):
+        """(key, rows) of a SELECT, one server at a time as the Fleet takes them (query_each),
+        each answer bounded by max_rows. Notes the server time of rows that carry SERVER_TIME
+        (unless `times` is false: a query that selects none)."""
         if targets is not None and not targets:
-            return out
-        for key, result in self.run(sql, query, targets).items():
+            return
+        for key, result in self.fleet.query_each(sql, targets, query=query):
             rows = self._bounded(key, query, result.rows)
-            for row in rows:
+            del result
+            for row in rows if times else ():
                 stamp = row.get('SERVER_TIME')
                 if stamp:
                     try:
@@ -385,16 +388,20 @@ class TaskReader(object):
                         moment = None
                     if moment and (key not in self.now or moment > self.now[key]):
                         self.now[key] = moment
-            out += [(key, row) for row in rows]
-        return out
+            yield key, rows
 
-    def _tasks(self, query, sql, make):
-        pairs = self._rows(query, sql)
+    def _rows(self, query, sql, targets=None):
+        """(key, row) pairs of a SELECT on every live server (or `targets`), see _answers."""
+        return [(key, row) for key, rows in self._answers(query, sql, targets) for row in rows]
+
+    def _tasks(self, query, sql, make, keep=None):
+        """make(key, row) of every row (those `keep` accepts) of a SELECT, each server's rows
+        turned into tasks before the next server's are parsed; without include_raw a task drops
+        its row at once."""
         out = []
-        by_key = {}
-        for key, row in pairs:
-            by_key.setdefault(key, []).append(row)
-        for key, rows in by_key.items():
+        for key, rows in self._answers(query, sql):
+            if keep is not None:
+                rows = [row for row in rows if keep(row)]
             out += self._convert(key, query, rows, lambda row: make(key, row))
         return out
 
@@ -439,8 +446,9 @@ class TaskReader(object):
         if targets is None and self.fleet.routed and evidence_only:
             targets = [key for key in self.fleet.alive() if key in servers]
         logs = {}
-        for key, result in self.run(self._actlog_sql(seconds, self._job_column()), 'actlog', targets).items():
-            logs[key] = ActivityLog(self._bounded(key, 'actlog', result.rows))
+        for key, rows in self._answers('actlog', self._actlog_sql(seconds, self._job_column()), targets, times=False):
+            logs[key] = ActivityLog(rows)
+            del rows
             if logs[key].skipped:
                 self._record_problem(key, 'actlog', 'the time of %d activity-log message(s) of server %s could not '
                                      'be read; those messages were left out' % (logs[key].skipped, key))
