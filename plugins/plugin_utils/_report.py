@@ -512,6 +512,23 @@ def to_json(model):
     return json.dumps(model, ensure_ascii=False, separators=(',', ':'), sort_keys=False) + '\n'
 
 
+def _write_json(model, handle):
+    """to_json(model) written piece by piece: the tasks one at a time, never the whole text."""
+    handle.write('{')
+    for number, (key, value) in enumerate(model.items()):
+        handle.write('%s%s:' % (',' if number else '', json.dumps(key, ensure_ascii=False)))
+        if key == 'tasks' and isinstance(value, list):
+            handle.write('[')
+            for at, task in enumerate(value):
+                if at:
+                    handle.write(',')
+                handle.write(json.dumps(task, ensure_ascii=False, separators=(',', ':')))
+            handle.write(']')
+        else:
+            handle.write(json.dumps(value, ensure_ascii=False, separators=(',', ':')))
+    handle.write('}\n')
+
+
 # --- CSV ---------------------------------------------------------------------------------------
 
 _FORMULA = re.compile(r'^[=+\-@\t\r]')
@@ -530,6 +547,12 @@ def _csv_value(column, value):
 
 def to_csv(model):
     out = io.StringIO()
+    _write_csv(model, out)
+    return out.getvalue()
+
+
+def _write_csv(model, out):
+    """The CSV rows written to `out` one at a time."""
     writer = csv.writer(out, lineterminator='\r\n')
     writer.writerow(CSV_COLUMNS)
     for task in model['tasks']:
@@ -545,7 +568,6 @@ def to_csv(model):
                 value = task.get(column)
             row.append(_csv_value(column, value))
         writer.writerow(row)
-    return out.getvalue()
 
 
 # --- Markdown ----------------------------------------------------------------------------------
@@ -896,32 +918,54 @@ def _script_json(value):
         .replace('\u2028', '\\u2028').replace('\u2029', '\\u2029')
 
 
-def page_data(model):
-    """The compact document the page's script reads: servers once, tasks as arrays."""
+def _page_rows(model):
+    """(servers, rows): the page's server names (the model's, then any other a task names, in
+    order) and a generator of the tasks as the page's arrays, one at a time."""
     servers = [s['name'] for s in model['servers']]
     index = dict((name, i) for i, name in enumerate(servers))
+    for task in model['tasks']:
+        name = task.get('server')
+        if name not in index:
+            index[name] = len(servers)
+            servers.append(name)
     types = dict((t, i) for i, t in enumerate(TASK_TYPES))
     server_at, type_at, messages_at = (HTML_COLUMNS.index('server'), HTML_COLUMNS.index('type'),
                                        HTML_COLUMNS.index('messages'))
     active_at = HTML_COLUMNS.index('active')
-    rows = []
-    append = rows.append
-    for task in model['tasks']:
-        row = [task.get(key) for key in HTML_COLUMNS]
-        name = row[server_at]
-        if name not in index:
-            index[name] = len(servers)
-            servers.append(name)
-        row[server_at] = index[name]
-        row[type_at] = types.get(row[type_at], 0)
-        row[active_at] = 1 if row[active_at] else 0
-        messages = row[messages_at]
-        if messages is not None:
-            row[messages_at] = [[m.get('time'), m.get('msgno'), m.get('severity'), m.get('message')] for m in messages]
-        append(row)
-    return {'servers': servers, 'types': list(TASK_TYPES), 'columns': list(HTML_COLUMNS), 'rows': rows,
+
+    def rows():
+        for task in model['tasks']:
+            row = [task.get(key) for key in HTML_COLUMNS]
+            row[server_at] = index[row[server_at]]
+            row[type_at] = types.get(row[type_at], 0)
+            row[active_at] = 1 if row[active_at] else 0
+            messages = row[messages_at]
+            if messages is not None:
+                row[messages_at] = [[m.get('time'), m.get('msgno'), m.get('severity'), m.get('message')]
+                                    for m in messages]
+            yield row
+    return servers, rows()
+
+
+def page_data(model):
+    """The compact document the page's script reads: servers once, tasks as arrays."""
+    servers, rows = _page_rows(model)
+    return {'servers': servers, 'types': list(TASK_TYPES), 'columns': list(HTML_COLUMNS), 'rows': list(rows),
             'activity_log': bool(model['parameters'].get('activity_log', True)),
             'summary': model['summary']}
+
+
+def _write_page_data(model, handle):
+    """_script_json(page_data(model)) written piece by piece: the rows one at a time."""
+    servers, rows = _page_rows(model)
+    handle.write('{"servers":%s,"types":%s,"columns":%s,"rows":[' % (
+        _script_json(servers), _script_json(list(TASK_TYPES)), _script_json(list(HTML_COLUMNS))))
+    for number, row in enumerate(rows):
+        if number:
+            handle.write(',')
+        handle.write(_script_json(row))
+    handle.write('],"activity_log":%s,"summary":%s}' % (
+        _script_json(bool(model['parameters'].get('activity_log', True))), _script_json(model['summary'])))
 
 
 def _asset(name):
@@ -1023,6 +1067,20 @@ def _alerts(model):
 
 
 def to_html(model, windows=None):
+    before, after = _html_frame(model, windows)
+    return before + _script_json(page_data(model)) + after
+
+
+def _write_html(model, handle, windows=None):
+    """to_html(model) written piece by piece: the page's data one task at a time."""
+    before, after = _html_frame(model, windows)
+    handle.write(before)
+    _write_page_data(model, handle)
+    handle.write(after)
+
+
+def _html_frame(model, windows=None):
+    """The page before and after its data document (the one @@DATA@@ of report.html)."""
     params = model['parameters']
     where = ('through hub %s' % params['hub']) if params.get('hub') else 'per server'
     subtitle = '%s &middot; %d server%s read %s &middot; generated %s &middot; times are server time' % (
@@ -1046,12 +1104,12 @@ def to_html(model, windows=None):
         '@@ALERTS@@': _alerts(model),
         '@@SERVERS@@': _servers_table(model),
         '@@TIMELINE@@': timeline,
-        '@@DATA@@': _script_json(page_data(model)),
         '@@GENERATOR@@': _e('%s, report schema %s' % (model['generator'], model['schema_version'])),
     }
-    page = _asset('report.html')
-    # one pass, so nothing inserted is ever read again as a placeholder
-    return re.sub(r'@@[A-Z]+@@', lambda m: replacements.get(m.group(0), m.group(0)), page)
+    before, after = _asset('report.html').split('@@DATA@@')
+    # one pass over each part, so nothing inserted is ever read again as a placeholder
+    return tuple(re.sub(r'@@[A-Z]+@@', lambda m: replacements.get(m.group(0), m.group(0)), part)
+                 for part in (before, after))
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -1062,6 +1120,14 @@ RENDERERS = {
     'markdown': lambda model, options: to_markdown(model, full=options.get('markdown_full', False),
                                                    limit=options.get('markdown_limit', 50)),
     'html': lambda model, options: to_html(model, windows=options.get('timeline_windows')),
+}
+
+
+# Formats written to the file piece by piece (a 100,000-task report is never one string in memory).
+WRITERS = {
+    'json': lambda model, handle, options: _write_json(model, handle),
+    'csv': lambda model, handle, options: _write_csv(model, handle),
+    'html': lambda model, handle, options: _write_html(model, handle, windows=options.get('timeline_windows')),
 }
 
 
@@ -1081,13 +1147,17 @@ def write(model, dest, basename, formats, options=None, mode=None, timings=None)
     paths = {}
     for fmt in formats:
         started = time.time()
-        text = render(model, fmt, options)
+        if fmt not in RENDERERS:
+            raise ReportError('unknown format %r; formats: %s' % (fmt, ', '.join(FORMATS)))
         path = os.path.join(dest, '%s.%s' % (basename, EXTENSIONS[fmt]))
         temp = '%s.tmp%d' % (path, os.getpid())
         newline = '' if fmt == 'csv' else None
         try:
             with open(temp, 'w', encoding='utf-8', newline=newline) as handle:
-                handle.write(text)
+                if fmt in WRITERS:
+                    WRITERS[fmt](model, handle, options or {})
+                else:
+                    handle.write(render(model, fmt, options))
             if mode is not None:
                 os.chmod(temp, mode)
             os.replace(temp, path)
