@@ -184,9 +184,18 @@ EXAMPLES = r'''
 - name: A large fleet - the tasks go to a file on the managed node, the result stays small
   spectrum_protect.operations.sp_task_info:
     server: HUB
-    route_to: "{{ fleet_servers }}"
+    route_to: [HUB, SPOKE1, SPOKE2, SPOKE3]
     tasks_file: /var/tmp/sp-tasks.jsonl
-  register: fleet
+  register: large
+
+- name: The result says where the tasks are and how many (fetch the file, or hand it to sp_task_report)
+  ansible.builtin.debug:
+    msg: "{{ large.task_count }} tasks in {{ large.tasks_file }}; {{ large.summary.failed }} failed"
+
+- name: Remove the file when done
+  ansible.builtin.file:
+    path: /var/tmp/sp-tasks.jsonl
+    state: absent
 '''
 
 RETURN = r'''

@@ -185,7 +185,7 @@ EXAMPLES = r'''
 - name: A large fleet - the read writes its tasks to a file on the managed node
   spectrum_protect.operations.sp_task_info:
     server: HUB1
-    route_to: "{{ fleet_servers }}"
+    route_to: [HUB1, SPOKE1, SPOKE2]
     activity_log: true
     tasks_file: /var/tmp/sp-tasks.jsonl
   register: fleet
