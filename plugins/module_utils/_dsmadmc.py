@@ -733,15 +733,17 @@ class Dsmadmc(object):
             error.no_framing = kind == 'error' and not chunks and not run.timed_out
             raise error
         argv, timed_out, stub = run.argv, run.timed_out, _Run(run.argv, run.rc, '', run.stderr, False)
-        del run     # the answers are in the chunks now: the session's whole output can go
+        stdout = run.stdout     # held once, by the answers not yet taken; each is a place in it
+        del run
 
-        def later(text, targets, checks, chunk):
+        def later(text, targets, checks, span):
             def resolve():
-                part = _Run(argv, _chunk_rc(chunk), chunk, '', False)
+                rc = _chunk_rc(stdout, span)
                 if targets is None:
-                    return self._plain_outcome(text, part, mode, checks)
+                    return self._plain_outcome(text, _Run(argv, rc, stdout[span[0]:span[1]], '', False), mode, checks)
                 try:
-                    return self._routed_results(route_targets(targets), text, part, mode, None, checks)
+                    return self._routed_results(route_targets(targets), text, _Run(argv, rc, stdout, '', False), mode,
+                                                None, checks, span)
                 except DsmadmcError as error:
                     return error
             return resolve
@@ -754,7 +756,7 @@ class Dsmadmc(object):
                 else:
                     outcomes.append(self._error('error', text, stub, [], detail='the client ended before this command ran'))
                 continue
-            resolve = later(text, targets, checks, chunks[index].pop('text'))
+            resolve = later(text, targets, checks, chunks[index])
             outcomes.append(resolve if lazy else resolve())
         return outcomes
 
@@ -848,13 +850,16 @@ class Dsmadmc(object):
             raise self._error('timeout', routed_command, run, parse_messages(run.stdout))
         return self._routed_results(targets, routed_command, run, mode, columns, checks)
 
-    def _routed_results(self, targets, routed_command, run, mode, columns, checks):
-        """One DsmadmcResult per target from a routed command's output (see run_routed)."""
+    def _routed_results(self, targets, routed_command, run, mode, columns, checks, span=None):
+        """One DsmadmcResult per target from a routed command's output (see run_routed); `span`:
+        the (start, end) of its answer in run.stdout (a session's output), else all of it."""
         try:
-            split = split_routed(run.stdout, targets)
+            split = split_routed(run.stdout, targets, span)
         except ParseError as exc:
+            run = _within(run, span)
             raise self._error('garbled', routed_command, run, parse_messages(run.stdout), detail=str(exc))
         if not split.routed:
+            run = _within(run, span)
             messages = split.sections[0]['messages']
             kind = self._password_kind(classify(run.rc, messages), run, messages)
             detail = None if kind not in OK_KINDS else 'the reply has no command routing messages (ANR1687I)'
@@ -948,13 +953,14 @@ def _shared_targets(specs):
 
 
 def _echo_chunks(stdout):
-    """A batch's output cut at the client's command echoes (ANS8000I): per command its text, in
-    order. The banner before the first echo and the session's closing ANS8002I are left out.
+    """A batch's output cut at the client's command echoes (ANS8000I): per command the (start,
+    end) of its answer in the output, in order. The banner before the first echo and the
+    session's closing ANS8002I are left out.
 
     Only the places that hold 'ANS8000I' are looked at closely (the message scanner runs on a few
     lines from each, to see whether an echo starts there and over how many lines the client wrapped
-    it), and the answers are cut out of the output by position: a large answer is neither scanned
-    twice nor split into a list of lines."""
+    it). The answers are places in the output, not copies of it: a large answer is neither scanned
+    twice, nor split into a list of lines, nor held twice."""
     text = stdout or ''
     starts = []         # (offset of the echo's first line, offset of the answer after it)
     pos = text.find('ANS8000I')
@@ -964,14 +970,17 @@ def _echo_chunks(stdout):
         if body is not None:
             starts.append((line, body))
         pos = text.find('ANS8000I', max(body or 0, pos + 8))
-    chunks = []
-    for number, (line, body) in enumerate(starts):
-        last = number + 1 == len(starts)
-        piece = text[body:len(text) if last else starts[number + 1][0]]
-        if last and 'ANS8002I' in piece:
-            piece = '\n'.join(row for row in piece.split('\n') if not row.startswith('ANS8002I'))
-        chunks.append({'text': piece})
-    return chunks
+    spans = [(body, starts[number + 1][0] if number + 1 < len(starts) else len(text))
+             for number, (_line, body) in enumerate(starts)]
+    if spans:       # the session's closing ANS8002I lines end the last answer
+        start, end = spans[-1]
+        closing = _CLOSING_RE.search(text, start, end)
+        if closing is not None:
+            spans[-1] = (start, closing.start())
+    return spans
+
+
+_CLOSING_RE = re.compile(r'^ANS8002I\b(?:.*\n?)(?:(?:ANS8002I\b.*|[ \t\r]*)(?:\n|$))*\Z', re.MULTILINE)
 
 
 def _echo_end(text, line):
@@ -998,9 +1007,15 @@ def _reported_rc(stdout):
     return max(codes) if codes else None
 
 
-def _chunk_rc(text):
-    """The return code of one command of a batch: its ANS8001I, else 0."""
-    codes = _CHUNK_RC_RE.findall(text or '')
+def _within(run, span):
+    """The run with only its answer at `span` as output (a session's output is many answers)."""
+    return run if span is None else run._replace(stdout=run.stdout[span[0]:span[1]])
+
+
+def _chunk_rc(text, span):
+    """The return code of one command of a batch, whose answer is at `span` in the session's
+    output: its ANS8001I, else 0."""
+    codes = _CHUNK_RC_RE.findall(text or '', span[0], span[1])
     return int(codes[-1]) if codes else 0
 
 

@@ -531,17 +531,19 @@ def after_lines(text, offset, count):
     return offset
 
 
-def message_at(text, offset, size=4):
+def message_at(text, offset, size=4, limit=None):
     """(message, end) of the ANR/ANS message that starts at `offset` (a line start), `end` being
     the offset after its last line (the client may have wrapped it over several), or (None,
-    offset) when no message starts there. Only the lines of the message are scanned."""
+    offset) when no message starts there. Only the lines of the message are scanned, and none
+    at or after `limit`."""
+    limit = len(text) if limit is None else limit
     while True:
-        end = after_lines(text, offset, size)
+        end = min(after_lines(text, offset, size), limit)
         found = message_lines(text[offset:end])
         if not (found and found[0][0] == 1):
             return None, offset
-        if found[0][2] < size or end >= len(text):
-            return found[0][1], after_lines(text, offset, found[0][2])
+        if found[0][2] < size or end >= limit:
+            return found[0][1], min(after_lines(text, offset, found[0][2]), limit)
         size *= 4       # a long message (a command routed to many servers) wrapped over more lines
 
 
@@ -553,7 +555,7 @@ _MESSAGE_START_RE = re.compile(r'^[A-Z]{3}\d{4}[IWESK](?:[ \t]|\r?$)', re.M)
 _PROMPTED_ROUTING_RE = re.compile(r'nter your (?:user id|password):[ \t]*ANR16\d\d', re.I)
 
 
-def split_routed(text, servers=None):
+def split_routed(text, servers=None, span=None):
     """Split routed output (`A,B: command`) into one section per target server.
 
     Each section: server, command, status ('successful', 'warning', 'failed' or None), text (the
@@ -566,10 +568,13 @@ def split_routed(text, servers=None):
     The output of a whole fleet can be large: only the lines outside the sections are scanned
     line by line; a section's end is found by searching (ANR1688I at a line start), its messages
     by the lines that start like one, and its text is cut out only when asked (RoutedSection).
+    span: the (start, end) of the answer in `text` (one answer of a session's output), else all
+    of it; the sections are places in `text`.
     """
     text = text or ''
-    if _ROUTING_LINE_RE.search(text) is None or _PROMPTED_ROUTING_RE.search(text) is not None:
-        return _split_routed_scanned(text, servers)
+    first, last = span if span is not None else (0, len(text))
+    if _ROUTING_LINE_RE.search(text, first, last) is None or _PROMPTED_ROUTING_RE.search(text, first, last) is not None:
+        return _split_routed_scanned(text[first:last] if span is not None else text, servers)
     sections = []
     by_name = {}
 
@@ -582,24 +587,24 @@ def split_routed(text, servers=None):
 
     for name in servers or ():
         by_name.setdefault(name.upper(), None)
-    state = {'top': [], 'summary': None}
-    pos = 0
-    while pos < len(text):
-        start = _SECTION_START_RE.search(text, pos)
-        _top_lines(text, pos, len(text) if start is None else start.start(), state, section_of, by_name)
+    state = {'top': [], 'summary': None, 'first': first}
+    pos = first
+    while pos < last:
+        start = _SECTION_START_RE.search(text, pos, last)
+        _top_lines(text, pos, last if start is None else start.start(), state, section_of, by_name)
         if start is None:
             break
-        message, body = message_at(text, start.start())
+        message, body = message_at(text, start.start(), limit=last)
         follows = _follows(message['text']) if message else None
         if follows is None:
-            line = text[start.start():after_lines(text, start.start(), 1)].rstrip('\r\n')
-            raise ParseError('unreadable ANR1687I routing line', text.count('\n', 0, start.start()) + 1, line)
+            line = text[start.start():min(after_lines(text, start.start(), 1), last)].rstrip('\r\n')
+            raise ParseError('unreadable ANR1687I routing line', text.count('\n', first, start.start()) + 1, line)
         current = section_of(*follows)
-        end = _SECTION_END_RE.search(text, body)
-        _close_span(current, text, body, len(text) if end is None else end.start(), end is not None)
+        end = _SECTION_END_RE.search(text, body, last)
+        _close_span(current, text, body, last if end is None else end.start(), end is not None)
         if end is None:     # cut off before ANR1688I: keep what came
             break
-        pos = message_at(text, end.start())[1]
+        pos = message_at(text, end.start(), limit=last)[1]
     return RoutedOutput(True, sections, state['summary'], state['top'])
 
 
@@ -615,7 +620,7 @@ def _top_lines(text, start, end, state, section_of, by_name):
         if kind == 'data':
             if not top:
                 if first is None:
-                    first = text.count('\n', 0, start)
+                    first = text.count('\n', state['first'], start)
                 raise ParseError('data outside any routed section', first + lineno, line)
             top[-1]['text'] = (top[-1]['text'] + ' ' + line.strip()).strip()   # a wrapped message
             continue
@@ -647,7 +652,7 @@ def _close_span(section, text, start, end, closed):
         found = _MESSAGE_START_RE.search(text, pos, end)
         if found is None:
             break
-        message, after = message_at(text, found.start())
+        message, after = message_at(text, found.start(), limit=end)
         if message is None:
             pos = found.end()
             continue
