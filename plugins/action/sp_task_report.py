@@ -69,22 +69,6 @@ def _routed_from(results):
     return None
 
 
-def _local_copies(results, hosts, tasks_dir):
-    """For each result that wrote its tasks to a file (tasks_file), the controller path of its
-    local copy: TASKS_DIR/HOST.jsonl, HOST its entry in `hosts`; None when there is none to take
-    (the report then says so for that read's servers)."""
-    if not tasks_dir:
-        return []
-    folder = os.path.abspath(os.path.expanduser(tasks_dir))
-    out = []
-    for index, result in enumerate(results or []):
-        host = hosts[index] if index < len(hosts) else None
-        wrote = isinstance(result, Mapping) and result.get('tasks_file')
-        named = host and host not in ('.', '..') and os.path.basename(host) == host
-        out.append(os.path.join(folder, '%s.jsonl' % host) if wrote and named else None)
-    return out
-
-
 def _mode(value):
     if value is None:
         return None
@@ -120,7 +104,7 @@ class ActionModule(ActionBase):
         if args['result_var']:
             args['results'], args['hosts'] = self._from_hosts(task_vars or {}, args['hosts'], args['result_var'],
                                                               args['server_var'])
-        tasks_files = _local_copies(args['results'], inventory_hosts, args['tasks_dir'])
+        tasks_files = _report.local_copies(args['results'], inventory_hosts, args['tasks_dir'])
         timings['arguments'] = round(time.time() - started, 3)
         for key in ('max_failed', 'max_unknown', 'max_unreachable', 'markdown_limit'):
             if args[key] is not None and args[key] < 0:

@@ -246,6 +246,22 @@ def _file_tasks(result, local, include_raw, include_messages):
     return by_server
 
 
+def local_copies(results, hosts, tasks_dir):
+    """For each result that wrote its tasks to a file (tasks_file), the controller path of its
+    local copy: TASKS_DIR/HOST.jsonl, HOST its entry in `hosts`; None when there is none to take
+    (build then says so for that read's servers). [] without a tasks_dir."""
+    if not tasks_dir:
+        return []
+    folder = os.path.abspath(os.path.expanduser(tasks_dir))
+    out = []
+    for index, result in enumerate(results or []):
+        host = hosts[index] if index < len(hosts) else None
+        wrote = isinstance(result, dict) and result.get('tasks_file')
+        named = host and host not in ('.', '..') and os.path.basename(host) == host
+        out.append(os.path.join(folder, '%s.jsonl' % host) if wrote and named else None)
+    return out
+
+
 def _lost_read(result, error):
     """The servers of a read whose tasks could not be taken (TasksFileError): each not read, with
     the error; what the read said of them (name, version, its own errors) is kept."""

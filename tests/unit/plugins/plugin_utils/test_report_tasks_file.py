@@ -13,7 +13,6 @@ import tracemalloc
 
 import pytest
 
-from ansible_collections.spectrum_protect.operations.plugins.action import sp_task_report
 from ansible_collections.spectrum_protect.operations.plugins.plugin_utils import _report
 from ansible_collections.spectrum_protect.operations.tests.unit.plugins.plugin_utils.test_report import (
     routed_result,
@@ -169,6 +168,6 @@ def test_local_copies_are_named_after_the_reads_hosts(tmp_path):
                {'tasks': [], 'tasks_file': '/tmp/b', 'task_count': 0}, {'tasks': [], 'tasks_file': '/tmp/c'},
                {'tasks': [], 'tasks_file': '/tmp/d'}]
     folder = str(tmp_path)
-    assert sp_task_report._local_copies(results, ['sp-hub1', 'spoke1', '10.0.0.7', '../x'], folder) == [
+    assert _report.local_copies(results, ['sp-hub1', 'spoke1', '10.0.0.7', '../x'], folder) == [
         os.path.join(folder, 'sp-hub1.jsonl'), None, os.path.join(folder, '10.0.0.7.jsonl'), None, None]
-    assert sp_task_report._local_copies(results, ['a', 'b'], None) == []
+    assert _report.local_copies(results, ['a', 'b'], None) == []
