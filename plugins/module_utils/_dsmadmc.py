@@ -23,6 +23,7 @@ import errno
 import os
 import re
 import select
+import selectors
 import signal
 import stat
 import subprocess
@@ -111,6 +112,8 @@ _SAFE_PATTERN_RE = re.compile(r'^[A-Za-z0-9_.*?/\-+& ]{1,128}\Z')
 MAX_ROUTE_TARGETS = 1000
 _CONTROL_RE = re.compile('[\x00-\x1f\x7f]')
 _CHUNK_RC_RE = re.compile(r'^ANS8001I\s+Return\s+code\s+(-?\d+)', re.MULTILINE)
+_PIPE_CHUNK = select.PIPE_BUF     # bytes written to the client's input at a time: a write never blocks
+_READ_CHUNK = 1 << 20     # bytes read from its output at a time
 _ECHO_LINES = 64        # lines looked at for an echo's end first (more when it fills them)
 _PASSWORD_PROMPT_RE = re.compile(r'Enter your password', re.IGNORECASE)
 _TERMINAL_RE = re.compile(r'\b(?:tty|terminal|console)\b', re.IGNORECASE)
@@ -620,22 +623,16 @@ class Dsmadmc(object):
             kind = 'command_too_long' if exc.errno == errno.E2BIG else 'client_missing'
             raise self._error(kind, command, _Run(argv, None, '', '', False), [], detail=exc.strerror or str(exc))
         _LIVE_GROUPS.add(proc.pid)
-        timed_out = False
         try:
-            try:
-                out, err = proc.communicate(stdin, timeout=budget)
-            except subprocess.TimeoutExpired:
+            out, err, timed_out = _gather(proc, stdin, budget)
+            if timed_out:
                 timed_out = 'total' if budget < self.timeout else True     # cut by total_timeout
-                _kill_group(proc.pid)
-                try:
-                    out, err = proc.communicate(timeout=5)
-                except subprocess.TimeoutExpired:   # a descendant left the group and holds the pipes
-                    out, err = b'', b''
         finally:
             if proc.returncode is None:             # interrupted (a signal, an exception): end it
                 _kill_group(proc.pid)
             _LIVE_GROUPS.discard(proc.pid)
         stdout = out.decode('utf-8', 'replace')
+        del out     # the text is held once from here
         rc = proc.returncode
         reported = _reported_rc(stdout)
         if rc == 0 and reported:
@@ -939,6 +936,67 @@ class Dsmadmc(object):
             text += ' ' + hint
         return DsmadmcError(self.mask(text), kind, server=server, rc=run.rc, messages=self.mask(messages),
                             command=self.mask(command), argv=self.mask(run.argv))
+
+
+def _gather(proc, data, budget):
+    """Popen.communicate(data, timeout=budget) for a client whose output may be a whole fleet's
+    answers: the output is gathered in one growing buffer, where communicate keeps a list of
+    pieces and joins them, holding the output twice at the end. When the budget runs out the
+    client's process group is killed and what it printed is read for up to 5 more seconds (a
+    descendant that left the group may hold the pipes). -> (stdout bytearray, stderr bytes,
+    timed_out)."""
+    buffers = {proc.stdout: bytearray(), proc.stderr: bytearray()}
+    selector = selectors.DefaultSelector()
+    for stream in buffers:
+        selector.register(stream, selectors.EVENT_READ)
+    if proc.stdin is not None:
+        if data:
+            selector.register(proc.stdin, selectors.EVENT_WRITE)
+        else:
+            proc.stdin.close()
+    written, data = 0, data or b''
+    deadline, timed_out = time.monotonic() + budget, False
+    try:
+        while selector.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                if timed_out:
+                    break
+                timed_out = True
+                _kill_group(proc.pid)
+                deadline = time.monotonic() + 5
+                continue
+            for key, _events in selector.select(left):
+                stream = key.fileobj
+                if stream is proc.stdin:
+                    try:
+                        written += os.write(stream.fileno(), data[written:written + _PIPE_CHUNK])
+                    except (BrokenPipeError, OSError):      # the client stopped reading: it is its answer
+                        written = len(data)
+                    if written >= len(data):
+                        selector.unregister(stream)
+                        stream.close()
+                    continue
+                piece = os.read(stream.fileno(), _READ_CHUNK)
+                if piece:
+                    buffers[stream] += piece
+                else:
+                    selector.unregister(stream)
+                    stream.close()
+    finally:
+        selector.close()
+    while proc.returncode is None:
+        try:
+            proc.wait(timeout=max(deadline - time.monotonic(), 0.01))
+        except subprocess.TimeoutExpired:
+            if timed_out:
+                _kill_group(proc.pid)
+                proc.wait()
+                break
+            timed_out = True
+            _kill_group(proc.pid)
+            deadline = time.monotonic() + 5
+    return buffers[proc.stdout], bytes(buffers[proc.stderr]), timed_out
 
 
 def _failed(name, error):
