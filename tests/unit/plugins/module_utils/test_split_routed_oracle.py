@@ -40,7 +40,8 @@ def view(routed, mode):
     return routed.routed, sections, routed.summary, [(m['id'], m['text']) for m in routed.messages]
 
 
-def both(text, mode='list', servers=SERVERS):
+def both(text, mode='list', servers=None):
+    servers = SERVERS if servers is None else servers
     try:
         new = view(split_routed(text, servers), mode)
     except ParseError as exc:
