@@ -575,18 +575,7 @@ def split_routed(text, servers=None, span=None):
     first, last = span if span is not None else (0, len(text))
     if _ROUTING_LINE_RE.search(text, first, last) is None or _PROMPTED_ROUTING_RE.search(text, first, last) is not None:
         return _split_routed_scanned(text[first:last] if span is not None else text, servers)
-    sections = []
-    by_name = {}
-
-    def section_of(name, command=None):
-        key = name.upper()
-        if by_name.get(key) is None:
-            by_name[key] = RoutedSection(server=name, command=command, status=None, text='', messages=[])
-            sections.append(by_name[key])
-        return by_name[key]
-
-    for name in servers or ():
-        by_name.setdefault(name.upper(), None)
+    sections, by_name, section_of = _sections(servers, _new_routed_section)
     state = {'top': [], 'summary': None, 'first': first}
     pos = first
     while pos < last:
@@ -612,35 +601,65 @@ def _top_lines(text, start, end, state, section_of, by_name):
     """The lines of routed output outside any section (routing, status and error messages)."""
     if start >= end:
         return
-    top = state['top']
     first = None
     for lineno, kind, line, message in _scan(text[start:end], strict=False):
-        if kind == 'blank':
-            continue
-        if kind == 'data':
-            if not top:
-                if first is None:
-                    first = text.count('\n', state['first'], start)
-                raise ParseError('data outside any routed section', first + lineno, line)
-            top[-1]['text'] = (top[-1]['text'] + ' ' + line.strip()).strip()   # a wrapped message
-            continue
-        if message['id'] in _STATUS_BY_ID and _status_server(message['text'], by_name):
-            section = section_of(_status_server(message['text'], by_name))
-            section['status'] = _STATUS_BY_ID[message['id']]
-            section['messages'].append(message)
-        elif message['id'] in _ROUTING_IDS:
-            if message['id'] == 'ANR1697I':
-                state['summary'] = _routed_summary(message['text'])
+        if kind == 'data' and not state['top'] and first is None:
+            first = text.count('\n', state['first'], start)
+        _outside(state, (first or 0) + lineno, kind, line, message, section_of, by_name)
+
+
+def _outside(state, lineno, kind, line, message, section_of, by_name):
+    """One scanned line outside any section of routed output: a target's status line, a routing
+    message, an error naming a target (that target failed), or a message of the whole call."""
+    top = state['top']
+    if kind == 'blank':
+        return
+    if kind == 'data':
+        if not top:
+            raise ParseError('data outside any routed section', lineno, line)
+        top[-1]['text'] = (top[-1]['text'] + ' ' + line.strip()).strip()   # a wrapped message
+        return
+    if message['id'] in _STATUS_BY_ID and _status_server(message['text'], by_name):
+        section = section_of(_status_server(message['text'], by_name))
+        section['status'] = _STATUS_BY_ID[message['id']]
+        section['messages'].append(message)
+    elif message['id'] in _ROUTING_IDS:
+        if message['id'] == 'ANR1697I':
+            state['summary'] = _routed_summary(message['text'])
+        top.append(message)
+    else:
+        named = _named_server(message, by_name)
+        if named is None:
             top.append(message)
-        else:
-            named = _named_server(message, by_name)
-            if named is None:
-                top.append(message)
-                continue
-            section = section_of(named)
-            section['messages'].append(message)
-            if section['status'] is None:
-                section['status'] = 'failed'
+            return
+        section = section_of(named)
+        section['messages'].append(message)
+        if section['status'] is None:
+            section['status'] = 'failed'
+
+
+def _sections(servers, make):
+    """(sections, by_name, section_of): the sections of routed output in the order met, by
+    upper-case name (the names in `servers` known before any output names them), and the
+    section of a name, made with make(name, command) on first use."""
+    sections = []
+    by_name = dict((name.upper(), None) for name in servers or ())
+
+    def section_of(name, command=None):
+        key = name.upper()
+        if by_name.get(key) is None:
+            by_name[key] = make(name, command)
+            sections.append(by_name[key])
+        return by_name[key]
+    return sections, by_name, section_of
+
+
+def _new_section(name, command):
+    return {'server': name, 'command': command, 'status': None, 'text': '', 'messages': []}
+
+
+def _new_routed_section(name, command):
+    return RoutedSection(_new_section(name, command))
 
 
 def _close_span(section, text, start, end, closed):
@@ -674,20 +693,8 @@ def _split_routed_scanned(text, servers=None):
         section = {'server': None, 'command': None, 'status': None, 'text': text or '',
                    'messages': [entry[3] for entry in entries if entry[3]]}
         return RoutedOutput(False, [section], None, [])
-    sections = []
-    by_name = {}
-
-    def section_of(name, command=None):
-        key = name.upper()
-        if by_name.get(key) is None:
-            by_name[key] = {'server': name, 'command': command, 'status': None, 'text': '', 'messages': []}
-            sections.append(by_name[key])
-        return by_name[key]
-
-    for name in servers or ():
-        by_name.setdefault(name.upper(), None)
-    top = []
-    summary = None
+    sections, by_name, section_of = _sections(servers, _new_section)
+    state = {'top': [], 'summary': None}
     current = None
     body = []
     for lineno, kind, line, message in entries:
@@ -697,40 +704,17 @@ def _split_routed_scanned(text, servers=None):
                 current = None
             else:
                 body.append((lineno, kind, line, message))
-            continue
-        if kind == 'blank':
-            continue
-        if kind == 'data':
-            if not top:
-                raise ParseError('data outside any routed section', lineno, line)
-            top[-1]['text'] = (top[-1]['text'] + ' ' + line.strip()).strip()   # a wrapped message
-            continue
-        if message['id'] == 'ANR1687I':
+        elif message is not None and message['id'] == 'ANR1687I':
             follows = _follows(message['text'])
             if follows is None:
                 raise ParseError('unreadable ANR1687I routing line', lineno, line)
             current = section_of(*follows)
             body = []
-        elif message['id'] in _STATUS_BY_ID and _status_server(message['text'], by_name):
-            section = section_of(_status_server(message['text'], by_name))
-            section['status'] = _STATUS_BY_ID[message['id']]
-            section['messages'].append(message)
-        elif message['id'] in _ROUTING_IDS:
-            if message['id'] == 'ANR1697I':
-                summary = _routed_summary(message['text'])
-            top.append(message)
         else:
-            named = _named_server(message, by_name)
-            if named is None:
-                top.append(message)
-                continue
-            section = section_of(named)
-            section['messages'].append(message)
-            if section['status'] is None:
-                section['status'] = 'failed'
+            _outside(state, lineno, kind, line, message, section_of, by_name)
     if current is not None:   # cut off before ANR1688I: keep what came
         _close_section(current, body)
-    return RoutedOutput(True, sections, summary, top)
+    return RoutedOutput(True, sections, state['summary'], state['top'])
 
 
 def _close_section(section, body):

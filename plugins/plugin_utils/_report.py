@@ -525,11 +525,14 @@ def since_text(parameters):
 # --- JSON --------------------------------------------------------------------------------------
 
 def to_json(model):
-    return json.dumps(model, ensure_ascii=False, separators=(',', ':'), sort_keys=False) + '\n'
+    out = io.StringIO()
+    _write_json(model, out)
+    return out.getvalue()
 
 
 def _write_json(model, handle):
-    """to_json(model) written piece by piece: the tasks one at a time, never the whole text."""
+    """The model as compact JSON written piece by piece: the tasks one at a time, never the whole
+    text (to_json is this into a string)."""
     handle.write('{')
     for number, (key, value) in enumerate(model.items()):
         handle.write('%s%s:' % (',' if number else '', json.dumps(key, ensure_ascii=False)))
@@ -1083,12 +1086,14 @@ def _alerts(model):
 
 
 def to_html(model, windows=None):
-    before, after = _html_frame(model, windows)
-    return before + _script_json(page_data(model)) + after
+    out = io.StringIO()
+    _write_html(model, out, windows)
+    return out.getvalue()
 
 
 def _write_html(model, handle, windows=None):
-    """to_html(model) written piece by piece: the page's data one task at a time."""
+    """The page written piece by piece: its data one task at a time (to_html is this into a
+    string)."""
     before, after = _html_frame(model, windows)
     handle.write(before)
     _write_page_data(model, handle)

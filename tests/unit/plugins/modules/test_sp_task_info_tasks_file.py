@@ -11,22 +11,14 @@ import stat
 import sys
 
 import pytest
-from ansible_collections.spectrum_protect.operations.tests.unit.compat import patch_module_args
 from ansible_collections.spectrum_protect.operations.tests.unit.plugins.modules.test_sp_task_info import (  # noqa: F401 pylint: disable=unused-import
     fake,
+    run,
 )
 
 from ansible_collections.spectrum_protect.operations.plugins.modules import sp_task_info
 
 PASSWORD = "s3cret-Pa55"
-
-
-def run(capfd, args):
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            sp_task_info.main()
-    out, _err = capfd.readouterr()
-    return json.loads(out)
 
 
 def args_for(fake_client, **more):

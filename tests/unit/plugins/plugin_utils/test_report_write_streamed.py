@@ -3,6 +3,7 @@ time), never as one string of the whole report: the files must be exactly what r
 writing must not need memory in proportion to the files.
 """
 import datetime
+import json
 import os
 import tracemalloc
 
@@ -38,7 +39,10 @@ def test_the_written_files_are_exactly_what_render_gives(tmp_path):
     paths = _report.write(model, str(tmp_path), 'report', list(_report.FORMATS), OPTIONS)
     for fmt in _report.FORMATS:
         assert read(paths[fmt]) == _report.render(model, fmt, OPTIONS), fmt
+    # and they are the documents themselves, not only what the same writers give as a string
+    assert read(paths['json']) == json.dumps(model, ensure_ascii=False, separators=(',', ':')) + '\n'
     page = read(paths['html'])
+    assert _report._script_json(_report.page_data(model)) in page
     assert '</script><!--' not in page.split('id="report-data">')[1].split('</script>')[0]
     assert os.listdir(str(tmp_path)) == sorted(os.listdir(str(tmp_path))) and len(os.listdir(str(tmp_path))) == 4
 
