@@ -467,7 +467,9 @@ def guard_children():
 def _die_with_parent():
     """A preexec_fn that asks Linux to SIGKILL the client when the module's thread that started
     it dies; None where prctl is not available. prctl is looked up once, before any fork, so the
-    child only makes one system call."""
+    child only makes two system calls. A module stopped between the fork and prctl (a task
+    timeout under load) would leave a client nobody ends: the child checks its parent after
+    prctl and ends itself when the module is already gone."""
     if 'prctl' not in _GUARD:
         try:
             import ctypes
@@ -477,9 +479,12 @@ def _die_with_parent():
     prctl = _GUARD['prctl']
     if prctl is None:
         return None
+    parent = os.getpid()
 
     def preexec():
         prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:      # the module died between the fork and prctl: no signal will come
+            os._exit(1)
     return preexec
 
 
