@@ -116,8 +116,8 @@ options:
     description:
       - Write the tasks to this file on the managed node instead of into the result, as JSON Lines
         (one task per line, UTF-8, each exactly the dict RV(tasks) would hold), with mode C(0600).
-        RV(tasks) is then empty and RV(tasks_file) and RV(task_count) say where the tasks are and
-        how many there are; RV(summary), RV(servers) and RV(commands) are returned as always.
+        RV(tasks) is then empty and RV(tasks_file), RV(task_count) and RV(tasks_checksum) say where
+        the tasks are, how many there are and the file's SHA-1; RV(summary), RV(servers) and RV(commands) are returned as always.
       - For large fleets. A result of 100,000 tasks costs several times its size in every Ansible
         process it passes through (the module's JSON, the worker, the controller's registered
         variable); a file costs nothing there. Bring it to the controller with M(ansible.builtin.fetch)
@@ -373,8 +373,17 @@ task_count:
   returned: success, with O(tasks_file)
   type: int
   sample: 27261
+tasks_checksum:
+  description:
+    - The SHA-1 of O(tasks_file) as written (hex, the checksum M(ansible.builtin.stat) and
+      M(ansible.builtin.fetch) use), so a copy of it can be told from another file of the same
+      length; M(spectrum_protect.operations.sp_task_report) checks its local copy against it.
+  returned: success, with O(tasks_file)
+  type: str
+  sample: 0b4f1e7f5c1d2a6b1c7e3f4a5b6c7d8e9f0a1b2c
 '''
 
+import hashlib
 import json
 import os
 import tempfile
@@ -463,8 +472,8 @@ def _task_line(task, secrets, forms):
 
 def write_tasks(path, tasks, secrets=()):
     """Write `tasks` to `path` as JSON Lines, mode 0600, atomically (a temporary file in the same
-    folder, renamed into place; removed on any error). One line at a time. Returns the count.
-    Errors are ValueError naming the option and the path."""
+    folder, renamed into place; removed on any error). One line at a time. Returns (count, the
+    SHA-1 hex of the bytes written). Errors are ValueError naming the option and the path."""
     folder = os.path.dirname(os.path.abspath(path))
     forms = _secret_forms(secrets)
     try:
@@ -472,12 +481,15 @@ def write_tasks(path, tasks, secrets=()):
     except OSError as exc:
         raise ValueError('tasks_file: %r: cannot write into %s: %s' % (path, folder, exc.strerror or exc))
     count = 0
+    digest = hashlib.sha1()     # the checksum stat and fetch give a file; it guards against a stale copy
     done = False
     try:
         with os.fdopen(handle, 'wb') as out:
             os.fchmod(out.fileno(), 0o600)
             for task in tasks:
-                out.write(_task_line(task, secrets, forms))
+                line = _task_line(task, secrets, forms)
+                digest.update(line)
+                out.write(line)
                 count += 1
             out.flush()
             os.fsync(out.fileno())
@@ -491,7 +503,7 @@ def write_tasks(path, tasks, secrets=()):
                 os.unlink(temporary)
             except OSError:
                 pass
-    return count
+    return count, digest.hexdigest()
 
 
 def read_to_file(read, path, secrets=()):
@@ -500,7 +512,7 @@ def read_to_file(read, path, secrets=()):
         result = read()
         tasks = result['tasks']
         result['tasks'] = []
-        result['task_count'] = write_tasks(path, tasks, secrets)
+        result['task_count'], result['tasks_checksum'] = write_tasks(path, tasks, secrets)
         result['tasks_file'] = path
         return result
     return work

@@ -64,9 +64,11 @@ options:
         M(ansible.builtin.fetch) (C(flat=true)).
       - Each copy is read one line at a time, straight into the report, so the fleet's tasks are
         held once on the controller.
-      - A read that wrote its tasks to a file whose copy is missing, unreadable, not JSON Lines, or
-        holds another number of tasks than the read's C(task_count) (or without this option) makes
-        its servers servers that could not be read, with that error; it never reports them empty.
+      - A read that wrote its tasks to a file whose copy is missing, unreadable, not JSON Lines,
+        holds another number of tasks than the read's C(task_count), or is not the file the read
+        wrote (its SHA-1 is not the read's C(tasks_checksum): a stale copy left from another run)
+        makes its servers servers that could not be read, with that error, as does such a read
+        without this option; it never reports them empty.
       - Results with their tasks inline need nothing here; both kinds may be mixed.
     type: path
   dest:

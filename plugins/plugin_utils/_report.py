@@ -18,6 +18,7 @@ __metaclass__ = type
 
 import csv
 import datetime
+import hashlib
 import html
 import io
 import json
@@ -48,6 +49,7 @@ CSV_TEXT_COLUMNS = frozenset(['server', 'state', 'description', 'client_name', '
                               'platform', 'job_name', 'job_type', 'status_text', 'last_message'])
 COUNT_KEYS = ('successful', 'warning', 'failed', 'unknown')
 PROBLEM_OUTCOMES = ('failed', 'terminated', 'warning', 'unknown')
+_SHA1_RE = re.compile(r'^[0-9a-fA-F]{40}$')
 
 
 class ReportError(ValueError):
@@ -211,19 +213,25 @@ def _file_tasks(result, local, include_raw, include_messages):
 
     Each line is read, decoded and converted on its own, so the fleet is never held twice.
     Raises TasksFileError when the copy is missing or unreadable, a line is not a task, or the copy
-    holds another number of tasks than the read wrote (``task_count``)."""
+    holds another number of tasks than the read wrote (``task_count``) or other bytes
+    (``tasks_checksum``, the SHA-1 of the file: a stale copy of the same length is not taken)."""
     written = result.get('tasks_file')
     expected = result.get('task_count')
+    checksum = result.get('tasks_checksum')
     if local is None:
         raise TasksFileError('its tasks were written to %s on the managed node and no local copy was given '
                              '(sp_task_report tasks_dir)' % written)
     if not isinstance(expected, int) or isinstance(expected, bool) or expected < 0:
         raise TasksFileError('the read wrote its tasks to %s but says no task_count (got %r)' % (written, expected))
+    if not isinstance(checksum, str) or not _SHA1_RE.match(checksum):
+        raise TasksFileError('the read wrote its tasks to %s but says no tasks_checksum (got %r)' % (written, checksum))
     by_server = {}
     count = 0
+    digest = hashlib.sha1()     # the checksum sp_task_info gives the file (as stat and fetch do)
     try:
         with open(local, 'rb') as handle:
             for number, line in enumerate(handle, 1):
+                digest.update(line)
                 if not line.strip():
                     continue
                 try:
@@ -243,6 +251,9 @@ def _file_tasks(result, local, include_raw, include_messages):
     if count != expected:
         raise TasksFileError('the local copy %s of %s holds %d task%s, the read wrote %d'
                              % (local, written, count, '' if count == 1 else 's', expected))
+    if digest.hexdigest() != checksum.lower():
+        raise TasksFileError('the local copy %s is not the file the read wrote to %s: its SHA-1 is %s, the read '
+                             'wrote %s (a stale or altered copy)' % (local, written, digest.hexdigest(), checksum))
     return by_server
 
 

@@ -311,7 +311,7 @@ def test_check_mode_leaves_no_temporary_file(fleet):
     assert_no_temporary_files(kept, tmpdir)
 
 
-def test_the_action_reports_a_short_or_missing_copy_as_servers_not_read(fleet):
+def test_the_action_reports_a_stale_short_or_missing_copy_as_servers_not_read(fleet):
     """sp_task_report itself, with tasks_dir: the local copy (here the file the read wrote, this
     being the controller) loses its last line, or is not there at all."""
     hub = hub_of(fleet)
@@ -334,6 +334,17 @@ def test_the_action_reports_a_short_or_missing_copy_as_servers_not_read(fleet):
             tasks_dir: %(folder)s
             dest: %(folder)s/full
           register: r_full
+        - name: another first task, as a copy left from another run (as many lines)
+          ansible.builtin.command:
+            argv: [sed, -i, '1s/"id": \\([0-9]\\)/"id": 9\\1/', %(copy)s]
+          changed_when: true
+        - name: the stale copy
+          spectrum_protect.operations.sp_task_report:
+            hosts: [localhost]
+            result_var: r_read
+            tasks_dir: %(folder)s
+            dest: %(folder)s/stale
+          register: r_stale
         - name: lose the last line
           ansible.builtin.command:
             argv: [sed, -i, "$d", %(copy)s]
@@ -355,9 +366,12 @@ def test_the_action_reports_a_short_or_missing_copy_as_servers_not_read(fleet):
         ''' % {'hub': hub, 'servers': json.dumps(names(fleet)), 'copy': copy, 'folder': folder})
     read = results['r_read']
     assert read['tasks'] == [] and read['tasks_file'] == copy and read['task_count'] > 0
+    assert len(read['tasks_checksum']) == 40
     full = results['r_full']
     assert full['summary']['tasks'] == read['task_count'] and full['summary']['servers_unreachable'] == 0
-    for name, words in (('r_short', ['holds %d tasks, the read wrote %d' % (read['task_count'] - 1, read['task_count'])]),
+    for name, words in (('r_stale', ['is not the file the read wrote to %s' % copy, read['tasks_checksum'],
+                                     'stale or altered copy']),
+                        ('r_short', ['holds %d tasks, the read wrote %d' % (read['task_count'] - 1, read['task_count'])]),
                         ('r_missing', ['nothing-here/localhost.jsonl', 'is missing'])):
         result = results[name]
         assert result['summary']['tasks'] == 0, name

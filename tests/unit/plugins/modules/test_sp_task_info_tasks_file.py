@@ -5,6 +5,7 @@ exactly the tasks the inline result holds, one per line, with mode 0600, written
 half file, no temporary file left), also in check mode; a path that cannot be written fails before
 anything is sent, naming the option and the value.
 """
+import hashlib
 import json
 import os
 import stat
@@ -44,6 +45,7 @@ def test_the_file_holds_exactly_the_tasks_of_the_inline_result(fake, capfd, tmp_
     assert not result.get("failed"), result
     assert result["tasks"] == []
     assert result["tasks_file"] == str(path) and result["task_count"] == 4
+    assert result["tasks_checksum"] == hashlib.sha1(path.read_bytes()).hexdigest()    # as stat and fetch give it
     assert lines_of(path) == inline["tasks"]                 # the same dicts, in the same order
     for key in ("summary", "servers", "commands"):
         assert result[key] == inline[key], key
@@ -122,9 +124,10 @@ def test_write_tasks_masks_a_secret_as_exit_json_would_and_keeps_odd_text_readab
         {"id": 3, "description": "Gr\u00fc\u00dfe \u2014 caf\u00e9"},
         {"id": 4, "description": "undecodable \udcff byte"},
     ]
-    count = sp_task_info.write_tasks(str(path), tasks, secrets={PASSWORD})
+    count, checksum = sp_task_info.write_tasks(str(path), tasks, secrets={PASSWORD})
     assert count == 4
     raw = path.read_bytes()
+    assert checksum == hashlib.sha1(raw).hexdigest()
     assert PASSWORD.encode() not in raw
     written = lines_of(path)
     assert written[0] == tasks[0]

@@ -7,6 +7,7 @@ JSON Lines makes that read's servers servers that could not be read, with the re
 servers with no tasks ("no outcome without evidence").
 """
 import datetime
+import hashlib
 import json
 import os
 import tracemalloc
@@ -24,14 +25,17 @@ PARAMETERS = {'since': '24h', 'since_seconds': 86400, 'hub': 'HUB1', 'activity_l
 
 
 def to_file(result, path, lines=None):
-    """The result as sp_task_info returns it with tasks_file, and its tasks written to `path`
-    (`lines`: the JSON lines to write instead, for broken copies)."""
+    """The result as sp_task_info returns it with tasks_file (its count and checksum those of the
+    file the read wrote), and its tasks written to `path` (`lines`: the JSON lines to write there
+    instead, for broken or stale copies)."""
+    wrote = ''.join(json.dumps(t) + '\n' for t in result['tasks'])
     if lines is None:
         lines = [json.dumps(t) for t in result['tasks']]
     with open(path, 'w', encoding='utf-8') as handle:
         for line in lines:
             handle.write(line + '\n')
-    out = dict(result, tasks=[], tasks_file='/tmp/sp-task-report.x1y2.jsonl', task_count=len(result['tasks']))
+    out = dict(result, tasks=[], tasks_file='/tmp/sp-task-report.x1y2.jsonl', task_count=len(result['tasks']),
+               tasks_checksum=hashlib.sha1(wrote.encode('utf-8')).hexdigest())
     return out
 
 
@@ -78,6 +82,8 @@ def lost(model):
     ('not a task', ['line 1 of the local copy', 'is a list, not a task']),
     ('not utf-8', ['line 1 of the local copy', 'is not a JSON task']),
     ('a folder', ['could not be read']),
+    ('stale', ['is not the file the read wrote to /tmp/sp-task-report.x1y2.jsonl', 'stale or altered copy']),
+    ('a blank line more', ['its SHA-1 is', 'stale or altered copy']),
     ('no copy given', ['no local copy was given', 'tasks_dir']),
 ])
 def test_a_copy_that_is_missing_short_or_broken_makes_its_servers_not_read(tmp_path, damage, words):
@@ -92,6 +98,13 @@ def test_a_copy_that_is_missing_short_or_broken_makes_its_servers_not_read(tmp_p
         lines[2] = lines[2][:40]               # cut short, as a copy interrupted mid-line
     elif damage == 'not a task':
         lines[0] = '[1, 2]'
+    elif damage == 'stale':                 # as many tasks, from another run: one state differs
+        stale = json.loads(lines[0])
+        assert stale['state'] != 'Failed'
+        stale['state'] = 'Failed'
+        lines[0] = json.dumps(stale)
+    elif damage == 'a blank line more':     # the same tasks, other bytes: not the file the read wrote
+        lines = lines + ['']
     result = to_file(inline, path, lines)
     if damage == 'not utf-8':
         with open(path, 'rb') as handle:
@@ -128,12 +141,17 @@ def test_a_copy_that_is_missing_short_or_broken_makes_its_servers_not_read(tmp_p
     assert _report.evaluate_thresholds(model, {'unreachable': 0})['unreachable']['exceeded'] is True
 
 
-def test_a_result_with_a_tasks_file_but_no_count_is_not_trusted(tmp_path):
+@pytest.mark.parametrize('key,value', [('task_count', None), ('tasks_checksum', None),
+                                       ('tasks_checksum', 'not-a-sha1'), ('tasks_checksum', 12)])
+def test_a_result_with_a_tasks_file_but_no_count_or_checksum_is_not_trusted(tmp_path, key, value):
     path = str(tmp_path / 'HUB1.jsonl')
     result = to_file(routed_result(), path)
-    del result['task_count']
+    if value is None:
+        del result[key]
+    else:
+        result[key] = value
     model = build([result], tasks_files=[path])
-    assert model['tasks'] == [] and 'says no task_count' in lost(model)['HUB1']['error']
+    assert model['tasks'] == [] and 'says no %s (got %r)' % (key, value) in lost(model)['HUB1']['error']
 
 
 def test_the_copy_is_streamed_into_the_report_without_a_second_copy_of_the_tasks(tmp_path):
