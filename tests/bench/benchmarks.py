@@ -11,9 +11,11 @@ Each function takes a `size` dict (run.py SIZES: standard, tiny) and returns a l
 (dicts; see row()).
 """
 import csv
+import glob
 import io
 import json
 import os
+import subprocess
 import sys
 import time
 
@@ -163,6 +165,73 @@ def signons(calls):
 
 # ---------------------------------------------------------------- (b) sp_task_info over the demo fleet
 
+def ansiballz_payload(home, module, args, tag):
+    """The AnsiballZ payload Ansible runs for `module` with `args` on this host: `ansible localhost
+    -m` once with ANSIBLE_KEEP_REMOTE_FILES, the kept file taken (its arguments are inside it; the
+    credentials stay in the environment). Run with the interpreter, it is the module exactly as
+    ansible-playbook runs it: module_utils zipped, compiled from source on every run."""
+    keep = os.path.join(home.path, "kept-" + tag)
+    os.makedirs(keep)
+    env = dict(home.env, ANSIBLE_KEEP_REMOTE_FILES="1", ANSIBLE_REMOTE_TMP=keep,
+               SP_ADMIN_ID=ADMIN, SP_ADMIN_PASSWORD=PASSWORD)
+    argv = [os.path.join(BIN, "ansible"), "localhost", "-i", "localhost,", "-c", "local", "-m", module]
+    proc = subprocess.run(argv + (["-a", json.dumps(args)] if args else []), env=env, capture_output=True,
+                          text=True, check=False)
+    if proc.returncode:
+        raise AssertionError("ansible -m %s failed: %s" % (module, (proc.stdout + proc.stderr)[-3000:]))
+    found = glob.glob(os.path.join(keep, "*", "AnsiballZ_*.py"))
+    if len(found) != 1:
+        raise AssertionError("expected one kept AnsiballZ payload under %s, found %r" % (keep, found))
+    with open(found[0], encoding="utf-8") as handle:
+        if PASSWORD in handle.read():
+            raise AssertionError("the password is in the AnsiballZ payload")
+    return found[0]
+
+
+def run_payload(home, payload, tag):
+    """An AnsiballZ payload run by the interpreter, measured -> (Measured, dsmadmc calls)."""
+    env, log = home.logged_env(tag)
+    env.update(SP_ADMIN_ID=ADMIN, SP_ADMIN_PASSWORD=PASSWORD)
+    run = measured([sys.executable, payload], env)
+    try:
+        result = json.loads(run.stdout)
+    except ValueError:
+        raise AssertionError("%s did not answer JSON: %s %s" % (payload, run.stdout[-2000:], run.stderr[-2000:])) from None
+    if run.rc or result.get("failed"):
+        raise AssertionError("%s failed: %s" % (payload, json.dumps(result)[:3000]))
+    return run, benchlib.read_calls(log)
+
+
+def bench_ansiballz(home, args, repeat):
+    """(b) as Ansible really runs a module: sp_task_info's AnsiballZ payload against its bare
+    replay, and the least any module can cost here, an empty one (ansible.builtin.ping's payload),
+    added to the same bare replay: when that is above 1.3x, no module meets target 2."""
+    module_payload = ansiballz_payload(home, "spectrum_protect.operations.sp_task_info", args, "module")
+    empty_payload = ansiballz_payload(home, "ansible.builtin.ping", {}, "empty")
+    runs, replays, empties = [], [], []
+    calls = None
+    for index in range(repeat):
+        run, calls = run_payload(home, module_payload, "ansiballz-%d" % index)
+        runs.append(run)
+        replays.append(replay(home, calls, "ansiballz-%d" % index)[0])
+        empties.append(run_payload(home, empty_payload, "empty-%d" % index)[0])
+    module, bare, empty = benchlib.best(runs), benchlib.best(replays), benchlib.best(empties)
+    own = module.cpu - bare.cpu - empty.cpu
+    return [
+        row("b-module-ansiballz", "sp_task_info as Ansible runs it (its AnsiballZ payload, one session)",
+            module.cpu, bare.cpu, 1.3, wall=(module.wall, bare.wall),
+            note="%d dsmadmc process, %d sign-on; of the module's CPU %.3f s is an empty module's, %.3f s the "
+                 "collection's (importing its module_utils, reading, parsing, the result)" % (
+                     len(calls), signons(calls), empty.cpu, own),
+            extra={"processes": len(calls), "signons": signons(calls), "empty_cpu": empty.cpu, "own_cpu": own}),
+        row("b-floor", "the least any Ansible module costs here: an empty module (ansible.builtin.ping, AnsiballZ) "
+            "plus the same bare replay", empty.cpu + bare.cpu, bare.cpu, 1.3, wall=(empty.wall + bare.wall, bare.wall),
+            note="above 1.3x, target 2 cannot be met by any module against one client process of this size; "
+                 "the empty module alone: %.3f s CPU" % empty.cpu,
+            extra={"empty_cpu": empty.cpu}),
+    ]
+
+
 def _floor(env_home, repeat):
     """CPU of what every Ansible module pays before it does anything: the interpreter and
     ansible.module_utils.basic (an AnsiballZ module compiles from source, as here)."""
@@ -201,6 +270,7 @@ def bench_module(size, work):
                        wall=(module.wall, bare.wall), note=note,
                        extra={"processes": len(calls), "signons": signons(calls), "commands": commands,
                               "tasks": len(result["tasks"]), "module_maxrss_kib": module.maxrss_kib}))
+    out.extend(bench_ansiballz(home, {"server": "HUB1", "route_to": targets}, size["repeat"]))
     one, many = measured_modes["one session"], measured_modes["one call per query"]
     out.append(row("b-sessions", "sp_task_info run, one session vs one call per query", one[0].cpu, many[0].cpu, 1.0,
                    wall=(one[0].wall, many[0].wall),

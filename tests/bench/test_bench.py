@@ -43,10 +43,17 @@ def test_answers_are_what_the_emulated_client_prints(work):
 
 
 def test_module_against_its_bare_replay_counts_processes(work):
-    one, many, versus = benchmarks.bench_module(TINY, work)
-    for result in (one, many, versus):
+    results = benchmarks.bench_module(TINY, work)
+    assert [r["key"] for r in results] == ["b-module", "b-module-per-query", "b-module-ansiballz", "b-floor",
+                                          "b-sessions"]
+    one, many, ansiballz, floor, versus = results
+    for result in results:
         sane(result)
         assert result["wall"][0] > 0 and result["wall"][1] > 0
+    # the AnsiballZ payload is the module as Ansible runs it: one session too, and dearer than an empty module
+    assert ansiballz["extra"]["processes"] == ansiballz["extra"]["signons"] == 1
+    assert 0 < floor["extra"]["empty_cpu"] < ansiballz["measured"]
+    assert floor["baseline"] == ansiballz["baseline"] and floor["measured"] > floor["baseline"]
     # one client session for the whole read; one process per query with single_session: false
     assert one["extra"]["processes"] == one["extra"]["signons"] == 1 and one["extra"]["commands"] >= 6
     assert many["extra"]["processes"] == many["extra"]["signons"] == many["extra"]["commands"] >= 6
