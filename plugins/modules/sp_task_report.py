@@ -66,7 +66,7 @@ options:
         held once on the controller.
       - A read that wrote its tasks to a file whose copy is missing, unreadable, not JSON Lines,
         holds another number of tasks than the read's C(task_count), or is not the file the read
-        wrote (its SHA-1 is not the read's C(tasks_checksum): a stale copy left from another run)
+        wrote (its SHA-1 is not the read's C(tasks_checksum), as with a stale copy left from another run)
         makes its servers servers that could not be read, with that error, as does such a read
         without this option; it never reports them empty.
       - Results with their tasks inline need nothing here; both kinds may be mixed.
