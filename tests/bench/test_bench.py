@@ -44,8 +44,8 @@ def test_answers_are_what_the_emulated_client_prints(work):
 
 def test_module_against_its_bare_replay_counts_processes(work):
     results = benchmarks.bench_module(TINY, work)
-    assert [r["key"] for r in results] == ["b-module", "b-module-per-query", "b-module-ansiballz", "b-floor",
-                                          "b-sessions"]
+    keys = ["b-module", "b-module-per-query", "b-module-ansiballz", "b-floor", "b-sessions"]
+    assert [r["key"] for r in results] == keys
     one, many, ansiballz, floor, versus = results
     for result in results:
         sane(result)
