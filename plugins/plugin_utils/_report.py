@@ -544,19 +544,31 @@ def to_json(model):
 def _write_json(model, handle):
     """The model as compact JSON written piece by piece: the tasks one at a time, never the whole
     text (to_json is this into a string)."""
+    _write_streamed(model, 'tasks', handle, _compact_json)
+    handle.write('\n')
+
+
+def _compact_json(value):
+    return json.dumps(value, ensure_ascii=False, separators=(',', ':'))
+
+
+def _write_streamed(document, key, handle, dumps):
+    """dumps(document) written piece by piece: the items of its list (or iterable) under `key`
+    one at a time, every other value whole. The text is exactly dumps of the whole document, for
+    a `dumps` with compact separators (',', ':')."""
     handle.write('{')
-    for number, (key, value) in enumerate(model.items()):
-        handle.write('%s%s:' % (',' if number else '', json.dumps(key, ensure_ascii=False)))
-        if key == 'tasks' and isinstance(value, list):
-            handle.write('[')
-            for at, task in enumerate(value):
-                if at:
-                    handle.write(',')
-                handle.write(json.dumps(task, ensure_ascii=False, separators=(',', ':')))
-            handle.write(']')
-        else:
-            handle.write(json.dumps(value, ensure_ascii=False, separators=(',', ':')))
-    handle.write('}\n')
+    for number, (name, value) in enumerate(document.items()):
+        handle.write('%s%s:' % (',' if number else '', dumps(name)))
+        if name != key or value is None or isinstance(value, (dict, str)):
+            handle.write(dumps(value))
+            continue
+        handle.write('[')
+        for at, item in enumerate(value):
+            if at:
+                handle.write(',')
+            handle.write(dumps(item))
+        handle.write(']')
+    handle.write('}')
 
 
 # --- CSV ---------------------------------------------------------------------------------------
@@ -977,25 +989,24 @@ def _page_rows(model):
     return servers, rows()
 
 
-def page_data(model):
-    """The compact document the page's script reads: servers once, tasks as arrays."""
-    servers, rows = _page_rows(model)
-    return {'servers': servers, 'types': list(TASK_TYPES), 'columns': list(HTML_COLUMNS), 'rows': list(rows),
+def _page_document(model, servers, rows):
+    """The compact document the page's script reads: servers once, tasks as arrays (`rows`, from
+    _page_rows)."""
+    return {'servers': servers, 'types': list(TASK_TYPES), 'columns': list(HTML_COLUMNS), 'rows': rows,
             'activity_log': bool(model['parameters'].get('activity_log', True)),
             'summary': model['summary']}
+
+
+def page_data(model):
+    """The page's document with its rows as a list."""
+    servers, rows = _page_rows(model)
+    return _page_document(model, servers, list(rows))
 
 
 def _write_page_data(model, handle):
     """_script_json(page_data(model)) written piece by piece: the rows one at a time."""
     servers, rows = _page_rows(model)
-    handle.write('{"servers":%s,"types":%s,"columns":%s,"rows":[' % (
-        _script_json(servers), _script_json(list(TASK_TYPES)), _script_json(list(HTML_COLUMNS))))
-    for number, row in enumerate(rows):
-        if number:
-            handle.write(',')
-        handle.write(_script_json(row))
-    handle.write('],"activity_log":%s,"summary":%s}' % (
-        _script_json(bool(model['parameters'].get('activity_log', True))), _script_json(model['summary'])))
+    _write_streamed(_page_document(model, servers, rows), 'rows', handle, _script_json)
 
 
 def _asset(name):
@@ -1163,9 +1174,13 @@ WRITERS = {
 }
 
 
-def render(model, fmt, options=None):
+def _check_format(fmt):
     if fmt not in RENDERERS:
         raise ReportError('unknown format %r; formats: %s' % (fmt, ', '.join(FORMATS)))
+
+
+def render(model, fmt, options=None):
+    _check_format(fmt)
     return RENDERERS[fmt](model, options or {})
 
 
@@ -1179,8 +1194,7 @@ def write(model, dest, basename, formats, options=None, mode=None, timings=None)
     paths = {}
     for fmt in formats:
         started = time.time()
-        if fmt not in RENDERERS:
-            raise ReportError('unknown format %r; formats: %s' % (fmt, ', '.join(FORMATS)))
+        _check_format(fmt)
         path = os.path.join(dest, '%s.%s' % (basename, EXTENSIONS[fmt]))
         temp = '%s.tmp%d' % (path, os.getpid())
         newline = '' if fmt == 'csv' else None
