@@ -132,17 +132,26 @@ def module_argv():
 
 
 def run_module(home, args, tag, sample=False):
-    """sp_task_info run as Ansible runs a module (its arguments as JSON on stdin), measured;
-    -> (Measured, result dict, dsmadmc calls)."""
+    """sp_task_info run with `python -m` (its arguments as JSON on stdin, as AnsiballZ hands them
+    over), measured; -> (Measured, result dict, dsmadmc calls)."""
+    run, result, calls = run_measured(home, module_argv(), tag, json.dumps({"ANSIBLE_MODULE_ARGS": args}), sample)
+    if "tasks" not in result:
+        raise AssertionError("sp_task_info returned no tasks: %s" % json.dumps(result)[:3000])
+    return run, result, calls
+
+
+def run_measured(home, argv, tag, input_text=None, sample=False):
+    """A module process (argv) with the credentials in its environment, measured; its answer must
+    be JSON of a run that did not fail -> (Measured, result dict, dsmadmc calls)."""
     env, log = home.logged_env(tag)
     env.update(SP_ADMIN_ID=ADMIN, SP_ADMIN_PASSWORD=PASSWORD)
-    run = measured(module_argv(), env, json.dumps({"ANSIBLE_MODULE_ARGS": args}), sample=sample)
+    run = measured(argv, env, input_text, sample=sample)
     try:
         result = json.loads(run.stdout)
     except ValueError:
-        raise AssertionError("sp_task_info did not answer JSON: %s %s" % (run.stdout[-2000:], run.stderr[-2000:])) from None
-    if result.get("failed") or "tasks" not in result:
-        raise AssertionError("sp_task_info failed: %s" % json.dumps(result)[:3000])
+        raise AssertionError("%s did not answer JSON: %s %s" % (argv[-1], run.stdout[-2000:], run.stderr[-2000:])) from None
+    if run.rc or result.get("failed"):
+        raise AssertionError("%s failed: %s" % (argv[-1], json.dumps(result)[:3000]))
     return run, result, benchlib.read_calls(log)
 
 
@@ -188,20 +197,6 @@ def ansiballz_payload(home, module, args, tag):
     return found[0]
 
 
-def run_payload(home, payload, tag):
-    """An AnsiballZ payload run by the interpreter, measured -> (Measured, dsmadmc calls)."""
-    env, log = home.logged_env(tag)
-    env.update(SP_ADMIN_ID=ADMIN, SP_ADMIN_PASSWORD=PASSWORD)
-    run = measured([sys.executable, payload], env)
-    try:
-        result = json.loads(run.stdout)
-    except ValueError:
-        raise AssertionError("%s did not answer JSON: %s %s" % (payload, run.stdout[-2000:], run.stderr[-2000:])) from None
-    if run.rc or result.get("failed"):
-        raise AssertionError("%s failed: %s" % (payload, json.dumps(result)[:3000]))
-    return run, benchlib.read_calls(log)
-
-
 def bench_ansiballz(home, args, repeat):
     """(b) as Ansible really runs a module: sp_task_info's AnsiballZ payload against its bare
     replay, and the least any module can cost here, an empty one (ansible.builtin.ping's payload),
@@ -211,10 +206,10 @@ def bench_ansiballz(home, args, repeat):
     runs, replays, empties = [], [], []
     calls = None
     for index in range(repeat):
-        run, calls = run_payload(home, module_payload, "ansiballz-%d" % index)
+        run, _result, calls = run_measured(home, [sys.executable, module_payload], "ansiballz-%d" % index)
         runs.append(run)
         replays.append(replay(home, calls, "ansiballz-%d" % index)[0])
-        empties.append(run_payload(home, empty_payload, "empty-%d" % index)[0])
+        empties.append(run_measured(home, [sys.executable, empty_payload], "empty-%d" % index)[0])
     module, bare, empty = benchlib.best(runs), benchlib.best(replays), benchlib.best(empties)
     own = module.cpu - bare.cpu - empty.cpu
     return [
@@ -230,14 +225,6 @@ def bench_ansiballz(home, args, repeat):
                  "the empty module alone: %.3f s CPU" % empty.cpu,
             extra={"empty_cpu": empty.cpu}),
     ]
-
-
-def _floor(env_home, repeat):
-    """CPU of what every Ansible module pays before it does anything: the interpreter and
-    ansible.module_utils.basic (an AnsiballZ module compiles from source, as here)."""
-    env, _log = env_home.logged_env("floor")
-    runs = [measured([sys.executable, "-c", "import ansible.module_utils.basic"], env) for _index in range(repeat)]
-    return benchlib.best(runs).cpu
 
 
 def bench_module(size, work):
@@ -263,8 +250,7 @@ def bench_module(size, work):
         note = "%d dsmadmc processes, %d sign-ons on the hub, %d commands (%d tasks); replay: the same argv from a shell loop" % (
             len(calls), signons(calls), commands, len(result["tasks"]))
         if not extra:
-            note += "; of the module's CPU, %.3f s is the floor of any Ansible module (Python + ansible.module_utils.basic)" % (
-                _floor(home, size["repeat"]))
+            note += "; the module run with python -m (Ansible's own files compiled once): as Ansible runs it, see b-module-ansiballz"
         out.append(row("b-module" if not extra else "b-module-per-query",
                        "sp_task_info, demo fleet through the hub (%s)" % mode, module.cpu, bare.cpu, 1.3,
                        wall=(module.wall, bare.wall), note=note,
