@@ -19,6 +19,8 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import atexit
+import binascii
+import contextlib
 import errno
 import os
 import re
@@ -528,6 +530,7 @@ class Dsmadmc(object):
         self.deadline = time.monotonic() + total_timeout     # no call starts, or runs, past it
         self.per_target = set()     # routing lists whose routed call timed out: asked per target since
         self.password_transport = password_transport
+        self._talk = None           # the open conversation (conversing), if any
 
     @classmethod
     def from_module(cls, module):
@@ -614,20 +617,8 @@ class Dsmadmc(object):
             stdin = (self.password + '\n').encode('utf-8')
         if commands is not None:
             stdin = (stdin or b'') + ('\n'.join(commands) + '\nQUIT\n').encode('utf-8')
-        guard_children()
-        budget = min(self.timeout, self.deadline - time.monotonic())
-        if budget <= 0:
-            raise self._error('timeout', command, _Run(argv, None, '', '', True), [],
-                              detail='the module ran out of total_timeout (%s seconds); nothing more is sent'
-                              % self.total_timeout)
-        try:
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.environment(),
-                                    start_new_session=True, close_fds=True, preexec_fn=_die_with_parent())
-        except OSError as exc:
-            kind = 'command_too_long' if exc.errno == errno.E2BIG else 'client_missing'
-            raise self._error(kind, command, _Run(argv, None, '', '', False), [], detail=exc.strerror or str(exc))
-        _LIVE_GROUPS.add(proc.pid)
+        budget = self._budget(command, argv)
+        proc = self._spawn(argv, command, stdin is not None)
         try:
             out, err, timed_out = _gather(proc, stdin, budget)
             if timed_out:
@@ -644,12 +635,64 @@ class Dsmadmc(object):
             rc = reported
         return _Run(argv, rc, stdout, err.decode('utf-8', 'replace'), timed_out)
 
+    def _budget(self, command, argv):
+        """The seconds the next client may run: timeout, cut by what is left of total_timeout;
+        raises the timeout error when nothing is left."""
+        budget = min(self.timeout, self.deadline - time.monotonic())
+        if budget <= 0:
+            raise self._error('timeout', command, _Run(argv, None, '', '', True), [],
+                              detail='the module ran out of total_timeout (%s seconds); nothing more is sent'
+                              % self.total_timeout)
+        return budget
+
+    def _spawn(self, argv, command, stdin):
+        """Start the client in a process group of its own that no module outlives (see above)."""
+        guard_children()
+        try:
+            proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.environment(),
+                                    start_new_session=True, close_fds=True, preexec_fn=_die_with_parent())
+        except OSError as exc:
+            kind = 'command_too_long' if exc.errno == errno.E2BIG else 'client_missing'
+            raise self._error(kind, command, _Run(argv, None, '', '', False), [], detail=exc.strerror or str(exc))
+        _LIVE_GROUPS.add(proc.pid)
+        return proc
+
+    @contextlib.contextmanager
+    def conversing(self, mode='list'):
+        """Within it, every call in `mode` (run, run_routed, run_batch) is an exchange with ONE
+        client that stays signed on (_Conversation): a module run that reads, acts and reads
+        again signs on once. The client starts at the first call and ends (QUIT) on leaving.
+        Yields the conversation (its `why` says why it ended early, `outside` how many calls
+        then ran in a client of their own)."""
+        talk = _Conversation(self, mode)
+        self._talk = talk
+        try:
+            yield talk
+        finally:
+            self._talk = None
+            talk.close()
+
+    def _talking(self, mode):
+        """The open conversation when a call in `mode` from this thread can be an exchange."""
+        talk = self._talk
+        return talk if talk is not None and talk.usable(mode) else None
+
+    def _exchange(self, spec, text, mode):
+        """One command as an exchange of the conversation (its outcome raised when an error)."""
+        outcome = self._session([spec], [text], mode, lazy=False)[0]
+        if isinstance(outcome, DsmadmcError):
+            raise outcome
+        return outcome
+
     def run(self, command, mode='list', columns=None, checks=None):
         """Run one command; return a DsmadmcResult (kind ok or empty) or raise DsmadmcError.
 
         columns: names for comma/tab fields; checks: {field: helper} type checks (see
         _parse.parse_output) that turn values of the wrong type into a 'garbled' error.
         """
+        if columns is None and self._talking(mode):
+            return self._exchange((command, None, checks), command, mode)
         run = self._execute(command, mode)
         messages = parse_messages(run.stdout)
         kind = self._password_kind(classify(run.rc, messages, run.timed_out), run, messages)
@@ -718,9 +761,15 @@ class Dsmadmc(object):
         return outcomes
 
     def _session(self, specs, texts, mode, lazy):
-        """One client session for the queries (run_batch)."""
-        run = self._execute(None, mode, commands=texts)
-        chunks = _echo_chunks(run.stdout)
+        """One client session for the queries (run_batch), or one exchange of the conversation."""
+        talk, asked, skip = self._talking(mode), None, 0
+        if talk is not None:
+            asked = talk.ask(texts)
+        if asked is not None:
+            run, skip = asked
+        else:
+            run = self._execute(None, mode, commands=texts)
+        chunks = _echo_chunks(run.stdout)[skip:]
         # a session cut by its timeout: the command that was running has no complete answer
         answered = len(chunks) - 1 if run.timed_out else len(chunks)
         if answered <= 0:
@@ -847,6 +896,8 @@ class Dsmadmc(object):
 
     def _routed(self, targets, command, mode, columns, checks):
         routed_command = route(targets, command)
+        if columns is None and self._talking(mode):
+            return self._exchange((command, targets, checks), routed_command, mode)
         run = self._execute(routed_command, mode)
         if run.timed_out:
             raise self._error('timeout', routed_command, run, parse_messages(run.stdout))
@@ -1002,6 +1053,277 @@ def _gather(proc, data, budget):
             _kill_group(proc.pid)
             deadline = time.monotonic() + 5
     return buffers[proc.stdout], bytes(buffers[proc.stderr]), timed_out
+
+
+# --- a conversation: one client for a whole module run ------------------------------------------
+
+CONVERSE_PROBE = 10     # seconds the first exchange waits for the client to answer while it runs [DECIDED]
+_MARK_PREFIX = 'SPOPS'
+_DRAIN_SECONDS = 5      # what a client that was killed or told to QUIT may still print, read this long
+
+
+class _Mark(object):
+    """The end of an exchange: a read-only command whose answer only this conversation can know,
+    `SELECT 'SPOPS' || 'TOKEN' AS MARK FROM STATUS`. The client's echo of it holds 'TOKEN' in
+    quotes, its answer the joined value SPOPSTOKEN, which no echo holds and no other answer can
+    hold by chance (the token is random for each run and numbered for each mark). So the answers
+    before it are complete once its echo has come, and its own answer ends at the line that
+    holds the value (or at its ANS8001I, should a server refuse the SELECT). The answer line
+    (`MARK: SPOPS` and 10 more characters) is short, so that even a narrow console does not
+    wrap it."""
+
+    def __init__(self, token):
+        self.command = "SELECT '%s' || '%s' AS MARK FROM STATUS" % (_MARK_PREFIX, token)
+        self.echo = ("'%s'" % token).encode('ascii')
+        self.value = (_MARK_PREFIX + token).encode('ascii')
+        self.echo_at = None         # where its echo holds the token
+        self.body = None            # the end of that line: its answer follows
+        self.scanned = 0            # what was looked at already
+
+    def find(self, out):
+        """(cut, end, echoed) once the mark's answer is complete in `out` (what the client wrote
+        since the last exchange), else None. cut: where the answers before the mark end (the
+        start of its echo's line); end: the offset after its answer; echoed: whether the client
+        echoed it (a client that echoes nothing cannot be split, see run_batch). Each call looks
+        only at what came since the last one."""
+        if self.echo_at is None:
+            since = max(0, self.scanned - len(self.value))
+            self.scanned = len(out)
+            echo, value = out.find(self.echo, since), out.find(self.value, since)
+            if value != -1 and (echo == -1 or value < echo):    # an answer with no echo before it
+                line_end = out.find(b'\n', value)
+                if line_end == -1:
+                    self.scanned = value
+                    return None
+                return out.rfind(b'\n', 0, value) + 1, line_end + 1, False
+            if echo == -1:
+                return None
+            self.echo_at = echo
+        if self.body is None:
+            body = out.find(b'\n', self.echo_at)
+            if body == -1:
+                return None
+            self.body = self.scanned = body
+        # its answer ends at the line that holds the value, or at its ANS8001I
+        since = max(self.body, self.scanned - len(self.value))
+        self.scanned = len(out)
+        hits = [at for at in (out.find(self.value, since), out.find(b'\nANS8001I', since)) if at != -1]
+        if not hits:
+            return None
+        line_end = out.find(b'\n', min(hits) + 1)
+        if line_end == -1:
+            self.scanned = min(hits)
+            return None
+        echo_line = out.rfind(b'ANS8000I', 0, self.echo_at)
+        return out.rfind(b'\n', 0, echo_line if echo_line != -1 else self.echo_at) + 1, line_end + 1, True
+
+
+class _Conversation(object):
+    """One client kept running through a module run (Dsmadmc.conversing): one process and one
+    sign-on, however many exchanges. Each exchange writes its commands and a _Mark to the
+    client's standard input and reads until the mark's answer has come; the answers before it
+    are split as a batch's are (run_batch). [DECIDED, see docs/connector.md]
+
+    The first exchange proves that the client writes its answers while it runs: it sends the
+    mark alone first and waits up to CONVERSE_PROBE seconds for it. When the mark does not come
+    (a client that holds its output until it ends, or a slow sign-on), or comes without an echo,
+    the exchange's commands are sent with QUIT and read to the end, as one batch session: the
+    answers are the same, the conversation ends, and later calls run each in a client of their
+    own (`why` says so). A conversation that timed out, or whose client ended, ends too. So no
+    command is written to a client that has not shown it answers while it runs, and none twice."""
+
+    def __init__(self, client, mode):
+        self.client = client
+        self.mode = mode
+        self.thread = threading.get_ident()
+        self.token = binascii.hexlify(os.urandom(4)).decode('ascii').upper()
+        self.marks = 0
+        self.proc = None
+        self.argv = client.argv(None, mode, dataonly=False)
+        self.out = bytearray()      # what the client wrote that no exchange has taken yet
+        self.err = bytearray()
+        self.pending = b''          # what is still to be written to its input
+        self.reading = []
+        self.ended = False
+        self.timed_out = False
+        self.exchanges = 0
+        self.why = None             # why it ended before the run did
+        self.outside = 0            # calls that ran in a client of their own after it ended
+
+    def usable(self, mode):
+        """True when a call can be an exchange (the same output mode, the thread that opened it)."""
+        if self.ended:
+            self.outside += 1
+            return False
+        return mode == self.mode and threading.get_ident() == self.thread
+
+    def _mark(self):
+        self.marks += 1
+        return _Mark('%s%dZ' % (self.token, self.marks))
+
+    def _start(self, command):
+        client = self.client
+        try:
+            self.proc = client._spawn(self.argv, command, True)
+        except DsmadmcError:
+            self.ended = True
+            raise
+        self.reading = [self.proc.stdout, self.proc.stderr]
+        if client.password is not None and client.password_transport == 'stdin':
+            self.pending += (client.password + '\n').encode('utf-8')
+
+    def ask(self, texts):
+        """One exchange -> (_Run of its output, answers to skip at its start), or None when the
+        conversation cannot carry it (it has ended; nothing was written, the caller runs a client
+        of its own). Raises DsmadmcError when the client cannot start or no time is left."""
+        if self.ended:
+            return None
+        if self.proc is not None and self.proc.poll() is not None:
+            self._end()             # the client ended between exchanges: nothing was written to it
+            self.outside += 1
+            return None
+        for text in texts:
+            _check_command(text)
+        command = ' | '.join(texts)
+        budget = self.client._budget(command, self.argv)
+        deadline = time.monotonic() + budget
+        lines = ('\n'.join(texts) + '\n').encode('utf-8')
+        if self.proc is None:
+            self._start(command)
+            probe = self._mark()
+            self.pending += (probe.command + '\n').encode('ascii')
+            found = self._pump(lambda: probe.find(self.out), min(deadline, time.monotonic() + CONVERSE_PROBE),
+                               soft=True)
+            if found is None or not found[2]:
+                # no answer while it runs, or none echoed: the commands as one batch session
+                running = not self.ended
+                if running:
+                    self.pending += lines + b'QUIT\n'
+                    self._pump(lambda: None, deadline, close=True)
+                if found is None and running and not self.timed_out:
+                    self.why = ('The client wrote no answer within %d seconds while its input was open (a client '
+                                'that holds its output until it ends, or a slow sign-on): the reads before any '
+                                'change ran as one session, and each later command in a dsmadmc call of its own, '
+                                'with a sign-on each.' % CONVERSE_PROBE)
+                return self._leftover(budget, 1 if probe.echo in self.out else 0)
+            del self.out[:found[1]]     # the banner and the probe
+        mark = self._mark()
+        self.pending += lines + (mark.command + '\n').encode('ascii')
+        found = self._pump(lambda: mark.find(self.out), deadline)
+        if found is None:
+            return self._leftover(budget, 0)
+        cut, end, _echoed = found
+        text = self.out[:cut].decode('utf-8', 'replace')
+        del self.out[:end]
+        self.exchanges += 1
+        return _Run(self.argv, 0, text, '', False), 0
+
+    def _pump(self, done, deadline, close=False, soft=False):
+        """Write what is pending, read what comes, until done() returns something (returned),
+        or else None: the client's output ended, or the deadline passed (the client is then
+        ended, killed; with `soft` it is left running). close: its input is closed once
+        everything pending is written."""
+        proc = self.proc
+        selector = selectors.DefaultSelector()
+        try:
+            for stream in self.reading:
+                selector.register(stream, selectors.EVENT_READ)
+            if not proc.stdin.closed and (self.pending or close):
+                selector.register(proc.stdin, selectors.EVENT_WRITE)
+            while True:
+                found = done()
+                if found is not None:
+                    return found
+                if proc.stdout not in self.reading:
+                    break
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    if soft:
+                        return None
+                    self.timed_out = True
+                    break
+                for key, _events in selector.select(left):
+                    stream = key.fileobj
+                    if stream is proc.stdin:
+                        try:
+                            written = os.write(stream.fileno(), self.pending[:_PIPE_CHUNK])
+                        except OSError:     # the client stopped reading: its output says why
+                            written = len(self.pending)
+                        self.pending = self.pending[written:]
+                        if not self.pending:
+                            selector.unregister(stream)
+                            if close:
+                                stream.close()
+                        continue
+                    piece = os.read(stream.fileno(), _READ_CHUNK)
+                    if piece:
+                        (self.out if stream is proc.stdout else self.err).extend(piece)
+                    else:
+                        selector.unregister(stream)
+                        self.reading.remove(stream)
+                        stream.close()
+        finally:
+            selector.close()
+        self._end()
+        return None
+
+    def _leftover(self, budget, skip):
+        """An exchange whose mark did not come: all the client wrote since the last one (it has
+        ended), as a batch session's output."""
+        timed_out = self.timed_out
+        if timed_out:
+            timed_out = 'total' if budget < self.client.timeout else True
+        text = self.out.decode('utf-8', 'replace')
+        del self.out[:]
+        rc = self.proc.returncode
+        reported = _reported_rc(text)
+        if rc == 0 and reported:
+            rc = reported
+        return _Run(self.argv, rc, text, bytes(self.err).decode('utf-8', 'replace'), timed_out), skip
+
+    def _end(self):
+        """The client's end: killed (with its group) after a timeout, else its input is closed,
+        which ends it as QUIT does. What it still writes is read for up to _DRAIN_SECONDS; one
+        that has not ended by then is killed."""
+        if self.ended:
+            return
+        self.ended = True
+        proc = self.proc
+        if proc is None:
+            return
+        if self.timed_out:
+            _kill_group(proc.pid)
+        elif not proc.stdin.closed:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+        deadline = time.monotonic() + _DRAIN_SECONDS
+        while self.reading and time.monotonic() < deadline:
+            for stream in select.select(self.reading, [], [], max(deadline - time.monotonic(), 0))[0]:
+                piece = os.read(stream.fileno(), _READ_CHUNK)
+                if piece:
+                    (self.out if stream is proc.stdout else self.err).extend(piece)
+                else:
+                    self.reading.remove(stream)
+                    stream.close()
+        try:
+            proc.wait(timeout=max(deadline - time.monotonic(), 0.01))
+        except subprocess.TimeoutExpired:
+            _kill_group(proc.pid)
+            proc.wait()
+        for stream in self.reading:
+            stream.close()
+        self.reading = []
+        _LIVE_GROUPS.discard(proc.pid)
+
+    def close(self):
+        """The run is over: QUIT, and the client ends (killed when it has not within 5 seconds)."""
+        if self.ended or self.proc is None:
+            self.ended = True
+            return
+        self.pending += b'QUIT\n'
+        self._pump(lambda: None, time.monotonic() + _DRAIN_SECONDS, close=True)
 
 
 def _failed(name, error):

@@ -14,6 +14,9 @@ on. Only the first query (QUERY STATUS, which decides whether anything can be re
 raises. Changing commands go to one server at a time (`act`), routed to the target that holds
 the task, and are never sent twice.
 
+One sign-on for a run that acts: within `conversation`, every call goes to one client that stays
+signed on (Dsmadmc.conversing), changes and the reads after them included.
+
 Many reads, one sign-on: `prefetch` sends the read-only queries a module knows it will make in
 ONE client session (Dsmadmc.run_batch) before the first of them is asked; `query` then answers
 from what came back and runs only the queries that were not prefetched (or whose answer is
@@ -29,6 +32,7 @@ caller adds (report_defaults).
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import contextlib
 import copy
 import re
 
@@ -167,6 +171,22 @@ class Fleet(object):
         return self.reports[key]['jobs_supported']
 
     # -- queries
+
+    @contextlib.contextmanager
+    def conversation(self):
+        """Within it, with single_session, every query and change of this run goes to ONE client
+        that stays signed on (Dsmadmc.conversing): the acting modules sign on once per run. A
+        client that does not answer while it runs ends it early, with a warning when later
+        calls then needed sign-ons of their own."""
+        if not self.single_session:
+            yield
+            return
+        with self.client.conversing() as talk:
+            try:
+                yield
+            finally:
+                if talk.why and talk.outside:
+                    self.warnings.append(talk.why)
 
     def connect(self):
         """QUERY STATUS on every server: names, versions, which servers can be read at all.

@@ -246,6 +246,11 @@ class ActionFlow(object):
     # -- the flow
 
     def run(self):
+        """The whole flow, in one client session that stays signed on (Fleet.conversation)."""
+        with self.fleet.conversation():
+            return self._run()
+
+    def _run(self):
         self.validate()
         self.ids()
         for option in ('job_id', 'parent_process', 'min_wait_seconds'):
@@ -515,6 +520,7 @@ class SessionFlow(ActionFlow):
         super(SessionFlow, self).__init__(*args, **kwargs)
         self.requested = {}
         self.reestablished = []
+        self.own_sessions = set()   # (server, session number) of the module's own sessions
 
     def action_name(self):
         return 'cancel_all' if self.params.get('all_node_sessions') else 'cancel'
@@ -545,7 +551,18 @@ class SessionFlow(ActionFlow):
     def own(self, task):
         """The administrative session of the module's own read, which must never be acted on
         [DECIDED]: an Admin session, Running, of the module's administrator (when known), that
-        started at most a few seconds before the read's server time."""
+        started at most a few seconds before the read's server time. The session stays the
+        module's for the whole run (its client stays signed on, Fleet.conversation): once seen,
+        it is its own in every later read too, however long ago it started."""
+        key = (task['server'], task['id'])
+        if key in self.own_sessions:
+            return True
+        if self._own(task):
+            self.own_sessions.add(key)
+            return True
+        return False
+
+    def _own(self, task):
         if (task.get('session_type') or '').lower() != 'admin' or task['state'] != 'Running':
             return False
         if self.admin_id and (task.get('client_name') or '').upper() != self.admin_id.upper():

@@ -66,15 +66,46 @@ def test_one_server_read_is_one_process_and_one_sign_on(tmp_path_factory, tmp_pa
     assert len(sessions) == 1, rows
 
 
-def test_an_action_plans_from_one_session_then_acts_in_calls_of_its_own(tmp_path_factory, tmp_path):
+def real(commands):
+    """The commands of a run, without the marks that end each exchange of a conversation."""
+    return [c for c in commands if not c.startswith("SELECT 'SPOPS' || '")]
+
+
+def test_an_action_reads_acts_and_reads_again_in_one_process_and_one_sign_on(tmp_path_factory, tmp_path):
     fleet = make_fleet(tmp_path_factory)
     result, calls = logged_run(fleet, tmp_path, "job", "sp_job", route_to=["SPOKE1"], job_type="RETENTION",
                                states=["Running", "Sleeping"], state="interrupted")
     assert not result.get("failed"), result.get("msg")
     interrupted = [j["id"] for j in result["interrupted"]]
     assert interrupted, result
+    # one client for the whole run: the plan's reads, each change, the reads after it
+    assert len(calls) == 1 and calls[0]["signons"] == 1 and calls[0]["server"] == HUB, calls
+    sent = real(calls[0]["commands"])
+    assert sent == result["commands"]       # what the module says it sent is what the client ran
+    assert sent[:2] == ["SPOKE1: QUERY STATUS", "SPOKE1: QUERY JOB STATUS=ANY"]
+    changes = [c for c in sent if "INTERRUPT JOB" in c]
+    assert changes == ["SPOKE1: INTERRUPT JOB %d" % number for number in interrupted]      # each once
+    # and read back after the change, still signed on: the state the result shows comes from it
+    assert "SPOKE1: QUERY JOB STATUS=ANY" in sent[sent.index(changes[-1]):]
+    assert all(job["state_after"] != job["state_before"] for job in result["tasks"]), result["tasks"]
+
+
+def test_an_action_with_a_client_that_holds_its_output_falls_back_and_says_so(tmp_path_factory, tmp_path):
+    """SPEMU_OUTPUT=buffered: a client that writes nothing until it ends. The reads still share
+    one session; each change and each read after it is a call of its own, and a warning says why."""
+    fleet = make_fleet(tmp_path_factory)
+    fleet.env["SPEMU_OUTPUT"] = "buffered"
+    try:
+        result, calls = logged_run(fleet, tmp_path, "held", "sp_job", server="SPOKE1", job_type="RETENTION",
+                                   states=["Running", "Sleeping"], state="interrupted")
+    finally:
+        fleet.env.pop("SPEMU_OUTPUT", None)
+    assert not result.get("failed"), result.get("msg")
+    interrupted = [j["id"] for j in result["interrupted"]]
+    assert interrupted and len(calls) >= 1 + len(interrupted), calls
     first = calls[0]
-    assert first["commands"][:2] == ["SPOKE1: QUERY STATUS", "SPOKE1: QUERY JOB STATUS=ANY"] and first["signons"] == 1
-    assert not any(" JOB " in c and "QUERY" not in c for c in first["commands"])    # nothing changing in it
-    changes = [c for c in calls[1:] if any("INTERRUPT JOB" in command for command in c["commands"])]
-    assert [len(c["commands"]) for c in changes] == [1] * len(interrupted)           # each change on its own
+    assert real(first["commands"])[:2] == ["QUERY STATUS", "QUERY JOB STATUS=ANY"] and first["signons"] == 1
+    assert not any("INTERRUPT" in c for c in first["commands"])     # no change went to the silent client
+    changes = [c["commands"] for c in calls[1:] if any("INTERRUPT JOB" in command for command in c["commands"])]
+    assert changes == [["INTERRUPT JOB %d" % number] for number in interrupted]
+    assert any("wrote no answer within" in w for w in result.get("warnings", [])), result.get("warnings")

@@ -28,6 +28,39 @@ def clients(fleet):
     return [int(pid) for pid in proc.stdout.split()]
 
 
+def descendants(pid):
+    """The PIDs of every process below `pid` (from /proc), children first found first."""
+    parents = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open("/proc/%s/stat" % name) as handle:
+                    parents[int(name)] = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        for child, ppid in parents.items():
+            if ppid == parent:
+                found.append(child)
+                todo.append(child)
+    return found
+
+
+def kill_controller(proc, fleet):
+    """SIGKILL the playbook and everything it started but the clients: ansible-playbook, its
+    workers (each a session of its own: os.setsid), the shells and the module. Killing the
+    playbook's process group alone would leave the worker and the module running."""
+    spare = set(clients(fleet))
+    for pid in [proc.pid] + descendants(proc.pid):
+        if pid not in spare:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
 def wait_for(predicate, seconds):
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -147,8 +180,9 @@ def test_total_timeout_stops_the_run_and_says_what_was_not_read(tmp_path_factory
 
 def test_the_controller_killed_in_the_middle_of_an_action_and_a_rerun_finishes_it(tmp_path_factory):
     """sp_job interrupts SPOKE1's retention jobs and waits; the whole playbook is killed (SIGKILL to
-    its process group) while the module waits. No client is left running, and running the same task
-    again finishes the work without sending the interrupt twice."""
+    ansible-playbook, its worker, the module) while the module waits, its client signed on (the
+    module keeps one client for the whole run). No client is left running, and running the same
+    task again finishes the work without sending the interrupt twice."""
     fleet = make_fleet(tmp_path_factory)
     task = {"name": "interrupt and wait", "spectrum_protect.operations.sp_job": {
         "server": "SPOKE1", "admin_id": "ADMIN", "password": "passw0rd", "job_type": "RETENTION",
@@ -168,7 +202,8 @@ def test_the_controller_killed_in_the_middle_of_an_action_and_a_rerun_finishes_i
     try:
         assert wait_for(lambda: bool(interrupts()), 90), "the interrupt was never sent"
         time.sleep(2)                            # the module is now waiting (the clock is frozen)
-        os.killpg(proc.pid, signal.SIGKILL)
+        assert clients(fleet), "the module's client is not running while it waits"
+        kill_controller(proc, fleet)
         proc.wait(timeout=30)
     finally:
         if proc.poll() is None:

@@ -44,6 +44,7 @@ class Switches:
     alt_labels: bool = False                       # SPEMU_LABELS=alt
     inline_prompt: bool = False                    # SPEMU_PROMPT=inline
     tty_password: bool = False                     # SPEMU_PASSWORD_INPUT=tty
+    held_output: bool = False                      # SPEMU_OUTPUT=buffered
 
     @classmethod
     def from_env(cls, env):
@@ -64,7 +65,8 @@ class Switches:
             raise _bad_env("SPEMU_CONSOLE_WIDTH", env)
         return cls(fmt, int(console) if console else None, choice("SPEMU_LABELS", "alt", "real") == "alt",
                    choice("SPEMU_PROMPT", "inline", "newline") == "inline",
-                   choice("SPEMU_PASSWORD_INPUT", "tty", "stdin") == "tty")
+                   choice("SPEMU_PASSWORD_INPUT", "tty", "stdin") == "tty",
+                   choice("SPEMU_OUTPUT", "buffered", "flushed") == "buffered")
 
 
 def _parses(name, value):
@@ -496,10 +498,23 @@ def _routed(home, target, admin, password, command, confirm, switches=None):
 class Output:
     """Where the client writes: stdout, or the -outfile file [DECIDED: all of it]."""
 
+    BLOCK = 4096        # SPEMU_OUTPUT=buffered: written in blocks of this size, as C stdio does on a pipe
+
     def __init__(self, stream, console=None):
         self.stream = stream
         self.console = console      # SPEMU_CONSOLE_WIDTH: message lines are wrapped at it
         self.gone = False
+        self.held = None            # SPEMU_OUTPUT=buffered: what is not written yet
+
+    def hold(self):
+        """Hold the output in blocks until the client ends (SPEMU_OUTPUT=buffered)."""
+        self.held = ""
+
+    def end(self):
+        """The client ends: what is held is written."""
+        if self.held:
+            text, self.held = self.held, None
+            self._write(text)
 
     def write(self, lines):
         """Write lines as they are; a reader that went away (dsmadmc ... | head) ends the
@@ -515,6 +530,15 @@ class Output:
         self._put(text)
 
     def _put(self, text):
+        if self.held is not None:
+            self.held += text
+            if len(self.held) < self.BLOCK:
+                return
+            size = len(self.held) // self.BLOCK * self.BLOCK
+            text, self.held = self.held[:size], self.held[size:]
+        self._write(text)
+
+    def _write(self, text):
         if self.gone:
             return
         try:
@@ -757,6 +781,8 @@ def main(argv=None, stdin=None, stdout=None, env=None, stderr=None):
             raise _bad_env(msgids.ENV, env) from None
         switches = Switches.from_env(env)
         out.console = switches.console
+        if switches.held_output:
+            out.hold()
         settings = parse_argv(argv)
         if settings.get("OUTfile"):
             out = Output(open(settings.get("OUTfile"), "w", encoding="utf-8"),  # pylint: disable=consider-using-with
@@ -770,6 +796,7 @@ def main(argv=None, stdin=None, stdout=None, env=None, stderr=None):
         rc = failure.rc
     finally:
         msgids.set_override(previous_msgids)
+        out.end()
         if out.stream not in (sys.stdout, stdout):
             out.stream.close()
         calls.write(exit_status(rc))

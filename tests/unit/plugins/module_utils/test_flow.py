@@ -4,6 +4,9 @@ FakeServers plays dsmadmc for the real Fleet: it answers the flows' reads from a
 (rows as the server prints them) and applies the action commands through rules the tests give,
 so each test says what the server does and asserts on what the flow sent and reported.
 """
+import contextlib
+import types
+
 import pytest
 
 from ansible_collections.spectrum_protect.operations.plugins.module_utils._dsmadmc import (
@@ -50,6 +53,13 @@ class FakeServers:
         self.down = set(down)
         self.sent = []            # (server, command) of every changing command
         self.batches = []         # the commands of every session of many (run_batch)
+        self.conversations = 0    # runs that kept one client signed on (conversing)
+
+    @contextlib.contextmanager
+    def conversing(self, mode='list'):
+        """The flow keeps one client for its run; these fake servers answer every call alike."""
+        self.conversations += 1
+        yield types.SimpleNamespace(why=None, outside=0)
 
     def answer(self, name, command):
         srv = self.state[name]
