@@ -98,8 +98,15 @@ options:
       - V(false) runs one C(dsmadmc) call per query, as the modules did before this option. Use it
         for a client that does not echo the commands it reads (the modules also switch to it by
         themselves, with a warning, when they see no echo).
-      - Changing commands (CANCEL, INTERRUPT, RESUME, TERMINATE) and the reads that wait for their
-        effect always run in calls of their own.
+      - The acting modules (M(spectrum_protect.operations.sp_session),
+        M(spectrum_protect.operations.sp_process), M(spectrum_protect.operations.sp_job)) keep that
+        one client signed on for the whole run, changes and the reads after them included, so a run
+        that acts signs on once too (one-time passwords work). Each exchange ends with a read-only
+        mark, C(SELECT 'SPOPS' || 'token' AS MARK FROM STATUS), which the activity log shows.
+      - A client that writes no answer within 10 seconds while its input is still open (one that
+        holds its output until it ends) is detected before any change is sent. Its reads still
+        share one session; each change and each read after it then runs in a call of its own, with
+        a warning.
       - When not set, the environment variable E(SP_SINGLE_SESSION) is used.
     type: bool
     default: true

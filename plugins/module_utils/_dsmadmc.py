@@ -1213,7 +1213,8 @@ class _Conversation(object):
         if found is None:
             return self._leftover(budget, 0)
         cut, end, _echoed = found
-        text = self.out[:cut].decode('utf-8', 'replace')
+        with memoryview(self.out) as whole, whole[:cut] as answers:
+            text = str(answers, 'utf-8', 'replace')     # decoded in place: the output is not copied first
         del self.out[:end]
         self.exchanges += 1
         return _Run(self.argv, 0, text, '', False), 0

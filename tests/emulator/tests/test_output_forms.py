@@ -3,7 +3,9 @@ console width, label spellings, inline prompts, a terminal-only password, per-co
 the forms fleet with its job outcome variety."""
 import io
 import os
+import select
 import subprocess
+import sys
 import time
 
 import pytest
@@ -138,7 +140,7 @@ def test_banner_dates_follow_the_server_formats(home):
 def test_bad_switch_values_are_refused(home):
     for name, value in (("SPEMU_DATEFORMAT", "9"), ("SPEMU_TIMEFORMAT", "x"), ("SPEMU_NUMBERFORMAT", "0"),
                         ("SPEMU_CONSOLE_WIDTH", "wide"), ("SPEMU_LABELS", "odd"), ("SPEMU_PROMPT", "later"),
-                        ("SPEMU_PASSWORD_INPUT", "keyboard")):
+                        ("SPEMU_PASSWORD_INPUT", "keyboard"), ("SPEMU_OUTPUT", "later")):
         status, lines = run(home, "q pr", env={name: value})
         assert (status, lines) == (3, ["ANS1107E Invalid option/value: '%s=%s'" % (name, value),
                                        "ANS8002I Highest return code was 3."])
@@ -331,3 +333,36 @@ def test_the_forms_fleet(tmp_path):
     assert {jobs[n]["status"] for n in (71, 74, 82)} == {"FAILED", "ENDED", "DONE"}
     assert [n for n, job in jobs.items() if job.get("completion_state") == "none" and job["status"] == "COMPLETED"]
     assert {job.get("outcome") for job in jobs.values()} >= {"successful", "warning", "failed", "unknown"}
+
+
+# ---------------------------------------------------------------- held output
+
+def _first_output(home, env, seconds=1.5):
+    """Start dsmadmc with its input open; -> (what it wrote within `seconds`, all it wrote)."""
+    argv = [sys.executable, "-c", "import sys; from spemu.dsmadmc import main; sys.exit(main())", "-se=hub1",
+            "-id=admin", "-dataonly=no", "-noconfirm", "-displaymode=list"]
+    emulator = os.path.dirname(os.path.dirname(os.path.abspath(dsmadmc.__file__)))
+    variables = dict(os.environ, PYTHONPATH=emulator, **dsmadmc.home_env(home.path), **env)
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=variables)
+    proc.stdin.write(("%s\nq status\n" % ADMINS[0]["password"]).encode())
+    proc.stdin.flush()
+    early, deadline = b"", time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if select.select([proc.stdout], [], [], 0.1)[0]:
+            piece = os.read(proc.stdout.fileno(), 65536)
+            if not piece:
+                break
+            early += piece
+    rest, _err = proc.communicate(b"quit\n", timeout=30)
+    return early.decode(), (early + rest).decode()
+
+
+def test_held_output_comes_only_when_the_client_ends(home):
+    early, whole = _first_output(home, {"SPEMU_OUTPUT": "buffered"})
+    assert early == "" and "ANS8000I Server command: 'q status'." in whole and "ANS8002I" in whole
+    flushed_early, flushed_whole = _first_output(home, {})
+    assert "ANS8000I Server command: 'q status'." in flushed_early
+    # the same lines either way, only later
+    def stable(text):
+        return [line for line in text.splitlines() if "date/time" not in line and "Last access" not in line]
+    assert stable(whole) == stable(flushed_whole)

@@ -92,27 +92,48 @@ def conn(fake, **more):
     return args
 
 
+PLAN_READS = ["QUERY STATUS", "SELECT S.*, CURRENT_TIMESTAMP AS SERVER_TIME FROM SESSIONS S",
+              "SELECT DATE_TIME, MESSAGE FROM ACTLOG WHERE MSGNO=2017 AND (DATE_TIME >= CURRENT_TIMESTAMP - 86400 SECONDS"
+              " OR DATE_TIME >= (SELECT MIN(START_TIME) FROM SESSIONS) - 60 SECONDS) AND UCASE(MESSAGE) LIKE '%CAN%'",
+              "QUERY REQUEST"]
+
+
 def test_session_cancel_argv_password_and_result(fake, capfd):
     result = run(capfd, 'sp_session', conn(fake, id=36775))
     assert not result.get("failed"), result
     assert result["changed"] is True
     assert [c["command"] for c in result["cancelled"]] == ["CANCEL SESSION 36775"]
+    # one client for the whole run: the plan's reads, the cancel, the read after it; a mark ends
+    # each exchange (and the probe comes first)
+    [call] = calls(fake)
+    assert call["commands"] == PLAN_READS + ["CANCEL SESSION 36775",
+                                             "SELECT S.*, CURRENT_TIMESTAMP AS SERVER_TIME FROM SESSIONS S"]
+    assert call["marks"] == 4
+    assert call["stdin"].startswith("s3cret\nSELECT 'SPOPS' || '") and call["stdin"].count("s3cret") == 1
+    assert call["stdin"].endswith("QUIT\n")
+    assert call["argv"] == ["-se=TSM8", "-id=ADMIN", "-dataonly=no", "-noconfirm", "-displaymode=list"]
+    assert result["commands"] == call["commands"]
+    assert "s3cret" not in json.dumps(result) and "SPOPS" not in json.dumps(result)
+
+
+def test_a_client_that_holds_its_output_gets_no_change_and_each_later_command_is_a_call(fake, capfd, monkeypatch):
+    from ansible_collections.spectrum_protect.operations.plugins.module_utils import _dsmadmc
+    monkeypatch.setattr(_dsmadmc, 'CONVERSE_PROBE', 1)
+    monkeypatch.setenv('FAKE_HELD', '1')
+    result = run(capfd, 'sp_session', conn(fake, id=36775))
+    assert not result.get("failed"), result
     seen = calls(fake)
-    # one session reads all the plan needs; the cancel and the read after it are calls of their own
+    # the plan's reads in one session (after the probe, then QUIT); the cancel and the read after it
+    # each a call of its own: no change went to the client that answered nothing while it ran
     assert [c.get("commands") or [c["argv"][-1]] for c in seen] == [
-        ["QUERY STATUS", "SELECT S.*, CURRENT_TIMESTAMP AS SERVER_TIME FROM SESSIONS S",
-         "SELECT DATE_TIME, MESSAGE FROM ACTLOG WHERE MSGNO=2017 AND (DATE_TIME >= CURRENT_TIMESTAMP - 86400 SECONDS"
-         " OR DATE_TIME >= (SELECT MIN(START_TIME) FROM SESSIONS) - 60 SECONDS) AND UCASE(MESSAGE) LIKE '%CAN%'",
-         "QUERY REQUEST"],
-        ["CANCEL SESSION 36775"], ["SELECT S.*, CURRENT_TIMESTAMP AS SERVER_TIME FROM SESSIONS S"]]
-    assert seen[0]["stdin"].startswith("s3cret\nQUERY STATUS\n") and seen[0]["stdin"].count("s3cret") == 1
-    assert seen[0]["argv"] == ["-se=TSM8", "-id=ADMIN", "-dataonly=no", "-noconfirm", "-displaymode=list"]
-    for call in seen[1:]:
-        assert call["stdin"] == "s3cret\n"
-        assert call["argv"][:5] == ["-se=TSM8", "-id=ADMIN", "-dataonly=yes", "-noconfirm", "-displaymode=list"]
-    assert not any("s3cret" in a for call in seen for a in call["argv"])
-    assert result["commands"] == seen[0]["commands"] + [c["argv"][-1] for c in seen[1:]]
-    assert "s3cret" not in json.dumps(result)
+        PLAN_READS, ["CANCEL SESSION 36775"], ["SELECT S.*, CURRENT_TIMESTAMP AS SERVER_TIME FROM SESSIONS S"]]
+    assert seen[0]["marks"] == 1 and seen[0]["stdin"].endswith("QUERY REQUEST\nQUIT\n")
+    for later in seen[1:]:
+        assert later["stdin"] == "s3cret\n"
+        assert later["argv"][:5] == ["-se=TSM8", "-id=ADMIN", "-dataonly=yes", "-noconfirm", "-displaymode=list"]
+    assert not any("s3cret" in a for c in seen for a in c["argv"])
+    warned = [w["event"]["msg"] if isinstance(w, dict) else w for w in result.get("warnings", [])]
+    assert any("wrote no answer within 1 seconds" in w for w in warned), warned
 
 
 def test_the_modules_own_admin_session_is_never_selected(fake, capfd):
