@@ -255,6 +255,26 @@ def test_the_module_never_cancels_its_own_read_session():
     assert [t['id'] for t in result['tasks']] == [1103]
 
 
+def test_the_modules_own_session_stays_its_own_in_later_reads():
+    """The run keeps one client signed on (a conversation): a minute after the plan's read its
+    own session no longer started 'just now', and must still be neither a task nor mistaken for
+    the cancelled Idle-wait session of the same administrator coming back."""
+    state = {'HUB1': {'sessions': [session(1103, 'IdleW', 'ADMIN', 'Admin'),
+                                   session(1200, 'Run', 'ADMIN', 'Admin', start=NOW)]}}
+
+    def cancel_a_minute_later(srv, number):
+        srv['sessions'] = [r for r in srv['sessions'] if r['SESSION_ID'] != str(number)]
+        for row in srv['sessions']:
+            row['SERVER_TIME'] = '2024-04-22 09:39:27.000000'
+        return 0
+    client = FakeServers(state, {'CANCEL SESSION': cancel_a_minute_later})
+    flow, result = run_flow(SessionFlow, client, id=1103)
+    assert client.sent == [('HUB1', 'CANCEL SESSION 1103')] and client.conversations == 1
+    assert result['reestablished'] == [] and not any('re-established' in w for w in flow.warnings)
+    assert [t['id'] for t in result['tasks']] == [1103] and result['tasks'][0]['state_after'] == 'ended'
+    assert flow.own_sessions == {('HUB1', 1200)}
+
+
 def test_max_tasks_refuses_before_anything_is_sent_and_names_the_counts():
     state = {'HUB1': {'sessions': [session(n, 'IdleW') for n in range(1, 5)]},
              'SPOKE1': {'sessions': [session(n, 'IdleW') for n in range(1, 4)]}}
