@@ -176,7 +176,9 @@ waited:
   returned: when O(wait=true) and not in check mode
   type: dict
 commands:
-  description: The server commands that ran (reads and actions, routed ones with their prefix), in order.
+  description:
+    - The server commands that ran (reads and actions, routed ones with their prefix), in order.
+    - The marks that end each exchange of the run's one client session, C(SELECT 'SPOPS' || 'token' AS MARK FROM STATUS), are not listed.
   returned: always
   type: list
   elements: str

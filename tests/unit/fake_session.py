@@ -5,13 +5,15 @@ session that reads its commands from standard input (what Dsmadmc.run_batch send
 no command (its last argument is an option), the script reads the password line (unless the
 password or a credentials file is on the command line), then the commands up to QUIT; it runs
 itself once per command (with FAKE_INNER=1 in the environment, which a script's own log should
-skip: `if FAKE_LOG:`) and frames each answer as the client does: ``ANS8000I Server command: '...'.``, the answer,
-``ANS8001I Return code N.`` after a failing one. A first command that fails at the sign-on
-(ANS1051I, ANS8023E, ANS1017E or the password prompt) ends the session unechoed. It answers each command as soon as it has read it (a conversation, Dsmadmc.conversing),
-and a conversation's mark (``SELECT 'SPOPS' || 'token' AS MARK FROM STATUS``) with ``MARK: SPOPStoken``.
-It logs ONE call when it ends: argv, stdin, the commands it ran (marks left out) and how many marks.
-FAKE_NO_ECHO=1 makes it a client that does not echo the commands it reads; FAKE_HELD=1 one that
-reads all its input before it answers (a client that holds its output until it ends).
+skip: `if FAKE_LOG:`) and frames each answer as the client does:
+``ANS8000I Server command: '...'.``, the answer, ``ANS8001I Return code N.`` after a failing one.
+A first command that fails at the sign-on (ANS1051I, ANS8023E, ANS1017E or the password prompt)
+ends the session unechoed. It answers each command as soon as it has read it (a conversation,
+Dsmadmc.conversing), and a conversation's mark (``SELECT 'SPOPS' || 'token' AS MARK FROM
+STATUS``) with ``MARK: SPOPStoken``. It logs ONE call when it ends: argv, stdin, the commands it
+ran (marks left out) and how many marks. FAKE_NO_ECHO=1 makes it a client that does not echo the
+commands it reads; FAKE_HELD=1 one that reads all its input before it answers (a client that
+holds its output until it ends).
 """
 
 PROLOGUE = r'''
