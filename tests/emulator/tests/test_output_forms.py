@@ -362,6 +362,7 @@ def test_held_output_comes_only_when_the_client_ends(home):
     assert early == "" and "ANS8000I Server command: 'q status'." in whole and "ANS8002I" in whole
     flushed_early, flushed_whole = _first_output(home, {})
     assert "ANS8000I Server command: 'q status'." in flushed_early
+
     # the same lines either way, only later
     def stable(text):
         return [line for line in text.splitlines() if "date/time" not in line and "Last access" not in line]

@@ -128,9 +128,12 @@ def test_a_sign_on_that_fails_is_the_first_exchange_error(fleet, emulated, calls
     assert [c['signons'] for c in calls()] == [0]
 
 
-def live_clients():
-    out = subprocess.run(['ps', '-eo', 'pid,args'], stdout=subprocess.PIPE, universal_newlines=True).stdout
-    return [line for line in out.splitlines() if 'spemu' in line and 'dsmadmc' in line and 'ps -eo' not in line]
+def live_clients(home):
+    """The emulated clients of this fleet's home still running."""
+    out = subprocess.run(['ps', '-eo', 'pid,args'], stdout=subprocess.PIPE, universal_newlines=True,
+                         check=True).stdout
+    client = os.path.join(home, 'bin', 'dsmadmc')
+    return [line for line in out.splitlines() if client in line]
 
 
 def test_a_command_that_hangs_times_out_and_its_client_is_gone(fleet, emulated, calls):
@@ -143,7 +146,7 @@ def test_a_command_that_hangs_times_out_and_its_client_is_gone(fleet, emulated, 
         with pytest.raises(DsmadmcError) as caught:
             client.run('SELECT PROCESS_NUM FROM PROCESSES')
         assert time.monotonic() - started < 3 + _dsmadmc._DRAIN_SECONDS + 2
-        assert talk.ended and not live_clients()
+        assert talk.ended and not live_clients(fleet['home'])
         after = client.run('QUERY STATUS')      # the conversation is over: a client of its own
     assert status.kind == 'ok' and after.kind == 'ok'
     assert caught.value.kind == 'timeout' and 'within 3 seconds' in caught.value.msg
@@ -203,8 +206,10 @@ def test_calls_from_other_threads_run_clients_of_their_own(fleet, emulated, call
     client = emulated(fleet['hub'])
     with client.conversing() as talk:
         client.run('QUERY STATUS')
-        answers = client._per_target(fleet['spokes'][:2], lambda name: client._routed([name], 'QUERY STATUS', 'list',
-                                                                                        None, None))
+
+        def routed(name):
+            return client._routed([name], 'QUERY STATUS', 'list', None, None)
+        answers = client._per_target(fleet['spokes'][:2], routed)
     assert all(not isinstance(a, DsmadmcError) for a in answers) and talk.exchanges == 1
     assert len(calls()) == 3
 
