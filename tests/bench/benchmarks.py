@@ -265,6 +265,43 @@ def bench_module(size, work):
     return out
 
 
+# ---------------------------------------------------------------- (f) an acting run
+
+ACTION_ARGS = {"server": "HUB1", "route_to": ["SPOKE1"], "job_type": "RETENTION", "states": ["Running", "Sleeping"],
+               "state": "interrupted"}
+
+
+def run_action(work, args, tag):
+    """sp_job interrupting SPOKE1's retention jobs through the hub and reading them back, on a
+    fresh demo fleet (a run changes the servers) -> (Measured, result dict, dsmadmc calls)."""
+    home = benchlib.demo_home(work)
+    argv = [sys.executable, "-m", "ansible_collections.spectrum_protect.operations.plugins.modules.sp_job"]
+    run, result, calls = run_measured(home, argv, tag, json.dumps({"ANSIBLE_MODULE_ARGS": args}))
+    if not result.get("interrupted"):
+        raise AssertionError("sp_job interrupted nothing: %s" % json.dumps(result)[:3000])
+    return run, result, calls
+
+
+def bench_action(size, work):
+    """(f) an acting run (issue 10, target 1): one client signed on for the plan's reads, the
+    changes and the read-back (a conversation, the default), against one dsmadmc call per
+    command (single_session: false), whole process trees, each on a fresh fleet."""
+    modes = {}
+    for mode, extra in (("conversation", {}), ("per-query", {"single_session": False})):
+        runs = [run_action(work, dict(ACTION_ARGS, **extra), "action-%s-%d" % (mode, index))
+                for index in range(size["repeat"])]
+        modes[mode] = min(runs, key=lambda entry: entry[0].cpu)
+    (one, one_result, one_calls), (many, _many_result, many_calls) = modes["conversation"], modes["per-query"]
+    return [row("f-action", "sp_job interrupt and read back through the hub: one client for the run vs one call per "
+                "command", one.cpu, many.cpu, 1.0, wall=(one.wall, many.wall),
+                note="%d vs %d dsmadmc processes, %d vs %d sign-ons, %d jobs interrupted (whole run, module and "
+                     "clients)" % (len(one_calls), len(many_calls), signons(one_calls), signons(many_calls),
+                                   len(one_result["interrupted"])),
+                extra={"processes": len(one_calls), "signons": signons(one_calls),
+                       "processes_per_query": len(many_calls), "signons_per_query": signons(many_calls),
+                       "changes": len(one_result["interrupted"])})]
+
+
 # ---------------------------------------------------------------- (c) the task_report role
 
 PLAYBOOK = os.path.join(ROOT, "playbooks", "task_report.yml")

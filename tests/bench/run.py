@@ -1,7 +1,7 @@
 """make bench / make bench-growth: the benchmarks of issue 10, as ratios against baselines measured
 in the same run, printed as a table and written into docs/performance.md with the machine.
 
-    python tests/bench/run.py                  # (a) parsing, (b) module, (c) fleet report, (e) pushdown
+    python tests/bench/run.py                  # (a) parsing, (b) module, (c) fleet report, (e) pushdown, (f) acting run
     python tests/bench/run.py --growth         # (d) growth: the role at 5 fleet sizes, plot
     python tests/bench/run.py --size tiny      # every benchmark once at a tiny size (tests/bench/test_bench.py)
     python tests/bench/run.py --only a,e       # some of them
@@ -30,7 +30,7 @@ SIZES = {
     "tiny": {"parse_rows": 2000, "repeat": 1, "report": (2, 40), "pushdown": (200, 1000),
              "growth": [(2, 40), (2, 120), (4, 40)]},
 }
-STANDARD = ("a", "b", "c", "e")
+STANDARD = ("a", "b", "c", "e", "f")
 
 
 def run(size_name, only, growth, write_docs, keep=False):
@@ -42,10 +42,10 @@ def run(size_name, only, growth, write_docs, keep=False):
     try:
         wanted = only or (("d",) if growth else STANDARD)
         steps = {"a": benchmarks.bench_parsing, "b": benchmarks.bench_module, "c": benchmarks.bench_report,
-                 "e": benchmarks.bench_pushdown}
+                 "e": benchmarks.bench_pushdown, "f": benchmarks.bench_action}
         for key in wanted:
             names = {"a": "parsing", "b": "sp_task_info vs bare dsmadmc", "c": "task_report role",
-                     "d": "growth", "e": "pushdown"}
+                     "d": "growth", "e": "pushdown", "f": "an acting run, one client vs one call per command"}
             print("== (%s) %s" % (key, names[key]), file=sys.stderr, flush=True)
             if key == "d":
                 rows, points = benchmarks.bench_growth(size, work)
@@ -71,7 +71,7 @@ def run(size_name, only, growth, write_docs, keep=False):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="standard")
-    parser.add_argument("--only", help="comma list of a,b,c,d,e")
+    parser.add_argument("--only", help="comma list of a,b,c,d,e,f")
     parser.add_argument("--growth", action="store_true", help="(d): the role at several fleet sizes")
     parser.add_argument("--no-docs", action="store_true", help="do not write docs/performance.md")
     parser.add_argument("--json", help="also write the results to this file")

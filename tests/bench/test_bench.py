@@ -97,3 +97,12 @@ def test_pushdown_counts_rows_fetched_and_returned(work):
         assert large["table"] > small["table"]
         for case in (small, large):
             assert case["fetched"] >= case["returned"] >= 1 and case["commands"]
+
+
+def test_an_acting_run_is_one_client_and_one_sign_on(work):
+    [result] = benchmarks.bench_action(TINY, work)
+    sane(result)
+    assert result["key"] == "f-action" and result["extra"]["changes"] >= 1
+    assert result["extra"]["processes"] == result["extra"]["signons"] == 1
+    # one call per command: the plan's reads, each change and the read-back each signed on
+    assert result["extra"]["processes_per_query"] == result["extra"]["signons_per_query"] >= 4 + result["extra"]["changes"]
