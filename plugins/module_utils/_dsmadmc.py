@@ -116,6 +116,7 @@ _CONTROL_RE = re.compile('[\x00-\x1f\x7f]')
 _CHUNK_RC_RE = re.compile(r'^ANS8001I\s+Return\s+code\s+(-?\d+)', re.MULTILINE)
 _PIPE_CHUNK = select.PIPE_BUF     # bytes written to the client's input at a time: a write never blocks
 _READ_CHUNK = 1 << 20     # bytes read from its output at a time
+_DRAIN_SECONDS = 5      # what a client that was killed or told to QUIT may still print, read this long
 _ECHO_LINES = 64        # lines looked at for an echo's end first (more when it fills them)
 _PASSWORD_PROMPT_RE = re.compile(r'Enter your password', re.IGNORECASE)
 _TERMINAL_RE = re.compile(r'\b(?:tty|terminal|console)\b', re.IGNORECASE)
@@ -621,19 +622,22 @@ class Dsmadmc(object):
         proc = self._spawn(argv, command, stdin is not None)
         try:
             out, err, timed_out = _gather(proc, stdin, budget)
-            if timed_out:
-                timed_out = 'total' if budget < self.timeout else True     # cut by total_timeout
         finally:
             if proc.returncode is None:             # interrupted (a signal, an exception): end it
                 _kill_group(proc.pid)
             _LIVE_GROUPS.discard(proc.pid)
+        return self._finished(argv, proc.returncode, out, err, timed_out, budget)
+
+    def _finished(self, argv, rc, out, err, timed_out, budget):
+        """The _Run of a client that ended: its output decoded, its rc the highest it reported
+        when its exit status says 0, a timeout 'total' when total_timeout cut the budget."""
         stdout = out.decode('utf-8', 'replace')
-        del out     # the text is held once from here
-        rc = proc.returncode
         reported = _reported_rc(stdout)
         if rc == 0 and reported:
             rc = reported
-        return _Run(argv, rc, stdout, err.decode('utf-8', 'replace'), timed_out)
+        if timed_out:
+            timed_out = 'total' if budget < self.timeout else True
+        return _Run(argv, rc, stdout, bytes(err).decode('utf-8', 'replace'), timed_out)
 
     def _budget(self, command, argv):
         """The seconds the next client may run: timeout, cut by what is left of total_timeout;
@@ -998,68 +1002,111 @@ def _gather(proc, data, budget):
     """Popen.communicate(data, timeout=budget) for a client whose output may be a whole fleet's
     answers: the output is gathered in one growing buffer, where communicate keeps a list of
     pieces and joins them, holding the output twice at the end. When the budget runs out the
-    client's process group is killed and what it printed is read for up to 5 more seconds (a
+    client's process group is killed and what it printed is read for up to _DRAIN_SECONDS more (a
     descendant that left the group may hold the pipes). -> (stdout bytearray, stderr bytes,
     timed_out)."""
-    buffers = {proc.stdout: bytearray(), proc.stderr: bytearray()}
-    selector = selectors.DefaultSelector()
-    for stream in buffers:
-        selector.register(stream, selectors.EVENT_READ)
-    if proc.stdin is not None:
-        if data:
-            selector.register(proc.stdin, selectors.EVENT_WRITE)
-        else:
-            proc.stdin.close()
-    written, data = 0, data or b''
-    deadline, timed_out = time.monotonic() + budget, False
-    try:
-        while selector.get_map():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                if timed_out:
-                    break
-                timed_out = True
-                _kill_group(proc.pid)
-                deadline = time.monotonic() + 5
-                continue
-            for key, _events in selector.select(left):
-                stream = key.fileobj
-                if stream is proc.stdin:
-                    try:
-                        written += os.write(stream.fileno(), data[written:written + _PIPE_CHUNK])
-                    except (BrokenPipeError, OSError):      # the client stopped reading: it is its answer
-                        written = len(data)
-                    if written >= len(data):
-                        selector.unregister(stream)
-                        stream.close()
-                    continue
-                piece = os.read(stream.fileno(), _READ_CHUNK)
-                if piece:
-                    buffers[stream] += piece
-                else:
-                    selector.unregister(stream)
-                    stream.close()
-    finally:
-        selector.close()
-    while proc.returncode is None:
+    pipes = _Pipes(proc, data or b'')
+    if proc.stdin is not None and not data:
+        proc.stdin.close()
+    deadline = time.monotonic() + budget
+    pipes.pump(lambda: None, deadline, close=True)
+    timed_out = pipes.expired
+    if timed_out:
+        _kill_group(proc.pid)
+        deadline = time.monotonic() + _DRAIN_SECONDS
+    pipes.drain(deadline)
+    if pipes.reap(deadline):       # its output ended, but it ran on past the budget
+        timed_out = True
+    return pipes.out, bytes(pipes.err), timed_out
+
+
+class _Pipes(object):
+    """The pipes of a running client: what is still to be written to its input (`pending`, in
+    chunks that never block), and what it wrote (`out`, `err`), read as it comes."""
+
+    def __init__(self, proc, pending=b''):
+        self.proc = proc
+        self.pending = pending
+        self.out = bytearray()
+        self.err = bytearray()
+        self.reading = [proc.stdout, proc.stderr]
+        self.expired = False
+
+    def pump(self, done, deadline, close=False):
+        """Write what is pending, read what comes, until done() returns something (returned), or
+        else None: the client's output ended, or the deadline passed (`expired`). close: its
+        input is closed once everything pending is written."""
+        proc, self.expired = self.proc, False
+        selector = selectors.DefaultSelector()
         try:
-            proc.wait(timeout=max(deadline - time.monotonic(), 0.01))
+            for stream in self.reading:
+                selector.register(stream, selectors.EVENT_READ)
+            if proc.stdin is not None and not proc.stdin.closed and (self.pending or close):
+                selector.register(proc.stdin, selectors.EVENT_WRITE)
+            while True:
+                found = done()
+                if found is not None or proc.stdout not in self.reading:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self.expired = True
+                    return None
+                for key, _events in selector.select(left):
+                    stream = key.fileobj
+                    if stream is proc.stdin:
+                        try:
+                            written = os.write(stream.fileno(), self.pending[:_PIPE_CHUNK])
+                        except OSError:     # the client stopped reading: it is its answer
+                            written = len(self.pending)
+                        self.pending = self.pending[written:]
+                        if not self.pending:
+                            selector.unregister(stream)
+                            if close:
+                                stream.close()
+                    elif not self._read(stream):
+                        selector.unregister(stream)
+        finally:
+            selector.close()
+
+    def _read(self, stream):
+        """One read from `stream` into its buffer; False (and the stream closed) at its end."""
+        piece = os.read(stream.fileno(), _READ_CHUNK)
+        if piece:
+            (self.out if stream is self.proc.stdout else self.err).extend(piece)
+            return True
+        self.reading.remove(stream)
+        stream.close()
+        return False
+
+    def drain(self, deadline):
+        """Read what the client still writes until its pipes close or the deadline passes."""
+        while self.reading and time.monotonic() < deadline:
+            for stream in select.select(self.reading, [], [], max(deadline - time.monotonic(), 0))[0]:
+                self._read(stream)
+
+    def reap(self, deadline):
+        """Wait for the client to end until the deadline, else kill its group; True when it had to
+        be killed. Its pipes are closed either way."""
+        killed = False
+        try:
+            self.proc.wait(timeout=max(deadline - time.monotonic(), 0.01))
         except subprocess.TimeoutExpired:
-            if timed_out:
-                _kill_group(proc.pid)
-                proc.wait()
-                break
-            timed_out = True
-            _kill_group(proc.pid)
-            deadline = time.monotonic() + 5
-    return buffers[proc.stdout], bytes(buffers[proc.stderr]), timed_out
+            killed = True
+            _kill_group(self.proc.pid)
+            self.proc.wait()
+        for stream in self.reading + ([self.proc.stdin] if self.proc.stdin is not None else []):
+            try:
+                stream.close()
+            except OSError:     # the input's last write, to a client that is gone
+                pass
+        self.reading = []
+        return killed
 
 
 # --- a conversation: one client for a whole module run ------------------------------------------
 
 CONVERSE_PROBE = 10     # seconds the first exchange waits for the client to answer while it runs [DECIDED]
 _MARK_PREFIX = 'SPOPS'
-_DRAIN_SECONDS = 5      # what a client that was killed or told to QUIT may still print, read this long
 
 
 class _Mark(object):
@@ -1140,10 +1187,7 @@ class _Conversation(object):
         self.marks = 0
         self.proc = None
         self.argv = client.argv(None, mode, dataonly=False)
-        self.out = bytearray()      # what the client wrote that no exchange has taken yet
-        self.err = bytearray()
-        self.pending = b''          # what is still to be written to its input
-        self.reading = []
+        self.pipes = None           # the client's (_Pipes); its `out` holds what no exchange has taken yet
         self.ended = False
         self.timed_out = False
         self.exchanges = 0
@@ -1168,9 +1212,9 @@ class _Conversation(object):
         except DsmadmcError:
             self.ended = True
             raise
-        self.reading = [self.proc.stdout, self.proc.stderr]
+        self.pipes = _Pipes(self.proc)
         if client.password is not None and client.password_transport == 'stdin':
-            self.pending += (client.password + '\n').encode('utf-8')
+            self.pipes.pending += (client.password + '\n').encode('utf-8')
 
     def ask(self, texts):
         """One exchange -> (_Run of its output, answers to skip at its start), or None when the
@@ -1191,96 +1235,51 @@ class _Conversation(object):
         if self.proc is None:
             self._start(command)
             probe = self._mark()
-            self.pending += (probe.command + '\n').encode('ascii')
-            found = self._pump(lambda: probe.find(self.out), min(deadline, time.monotonic() + CONVERSE_PROBE),
-                               soft=True)
+            self.pipes.pending += (probe.command + '\n').encode('ascii')
+            found = self._pump(lambda: probe.find(self.pipes.out),
+                               min(deadline, time.monotonic() + CONVERSE_PROBE), soft=True)
             if found is None or not found[2]:
                 # no answer while it runs, or none echoed: the commands as one batch session
                 running = not self.ended
                 if running:
-                    self.pending += lines + b'QUIT\n'
+                    self.pipes.pending += lines + b'QUIT\n'
                     self._pump(lambda: None, deadline, close=True)
                 if found is None and running and not self.timed_out:
                     self.why = ('The client wrote no answer within %d seconds while its input was open (a client '
                                 'that holds its output until it ends, or a slow sign-on): the reads before any '
                                 'change ran as one session, and each later command in a dsmadmc call of its own, '
                                 'with a sign-on each.' % CONVERSE_PROBE)
-                return self._leftover(budget, 1 if probe.echo in self.out else 0)
-            del self.out[:found[1]]     # the banner and the probe
+                return self._leftover(budget, 1 if probe.echo in self.pipes.out else 0)
+            del self.pipes.out[:found[1]]     # the banner and the probe
         mark = self._mark()
-        self.pending += lines + (mark.command + '\n').encode('ascii')
-        found = self._pump(lambda: mark.find(self.out), deadline)
+        self.pipes.pending += lines + (mark.command + '\n').encode('ascii')
+        found = self._pump(lambda: mark.find(self.pipes.out), deadline)
         if found is None:
             return self._leftover(budget, 0)
         cut, end, _echoed = found
-        with memoryview(self.out) as whole, whole[:cut] as answers:
+        out = self.pipes.out
+        with memoryview(out) as whole, whole[:cut] as answers:
             text = str(answers, 'utf-8', 'replace')     # decoded in place: the output is not copied first
-        del self.out[:end]
+        del out[:end]
         self.exchanges += 1
         return _Run(self.argv, 0, text, '', False), 0
 
     def _pump(self, done, deadline, close=False, soft=False):
-        """Write what is pending, read what comes, until done() returns something (returned),
-        or else None: the client's output ended, or the deadline passed (the client is then
-        ended, killed; with `soft` it is left running). close: its input is closed once
-        everything pending is written."""
-        proc = self.proc
-        selector = selectors.DefaultSelector()
-        try:
-            for stream in self.reading:
-                selector.register(stream, selectors.EVENT_READ)
-            if not proc.stdin.closed and (self.pending or close):
-                selector.register(proc.stdin, selectors.EVENT_WRITE)
-            while True:
-                found = done()
-                if found is not None:
-                    return found
-                if proc.stdout not in self.reading:
-                    break
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    if soft:
-                        return None
-                    self.timed_out = True
-                    break
-                for key, _events in selector.select(left):
-                    stream = key.fileobj
-                    if stream is proc.stdin:
-                        try:
-                            written = os.write(stream.fileno(), self.pending[:_PIPE_CHUNK])
-                        except OSError:     # the client stopped reading: its output says why
-                            written = len(self.pending)
-                        self.pending = self.pending[written:]
-                        if not self.pending:
-                            selector.unregister(stream)
-                            if close:
-                                stream.close()
-                        continue
-                    piece = os.read(stream.fileno(), _READ_CHUNK)
-                    if piece:
-                        (self.out if stream is proc.stdout else self.err).extend(piece)
-                    else:
-                        selector.unregister(stream)
-                        self.reading.remove(stream)
-                        stream.close()
-        finally:
-            selector.close()
-        self._end()
-        return None
+        """_Pipes.pump; when it found nothing the client is ended (killed after a deadline),
+        unless only a `soft` deadline passed and it still runs."""
+        found = self.pipes.pump(done, deadline, close)
+        if found is None and not (soft and self.pipes.expired):
+            self.timed_out = self.pipes.expired
+            self._end()
+        return found
 
     def _leftover(self, budget, skip):
         """An exchange whose mark did not come: all the client wrote since the last one (it has
         ended), as a batch session's output."""
-        timed_out = self.timed_out
-        if timed_out:
-            timed_out = 'total' if budget < self.client.timeout else True
-        text = self.out.decode('utf-8', 'replace')
-        del self.out[:]
-        rc = self.proc.returncode
-        reported = _reported_rc(text)
-        if rc == 0 and reported:
-            rc = reported
-        return _Run(self.argv, rc, text, bytes(self.err).decode('utf-8', 'replace'), timed_out), skip
+        pipes = self.pipes
+        run = self.client._finished(self.argv, self.proc.returncode, pipes.out, pipes.err, self.timed_out, budget)
+        del pipes.out[:]
+        return run, skip
 
     def _end(self):
         """The client's end: killed (with its group) after a timeout, else its input is closed,
@@ -1300,22 +1299,8 @@ class _Conversation(object):
             except OSError:
                 pass
         deadline = time.monotonic() + _DRAIN_SECONDS
-        while self.reading and time.monotonic() < deadline:
-            for stream in select.select(self.reading, [], [], max(deadline - time.monotonic(), 0))[0]:
-                piece = os.read(stream.fileno(), _READ_CHUNK)
-                if piece:
-                    (self.out if stream is proc.stdout else self.err).extend(piece)
-                else:
-                    self.reading.remove(stream)
-                    stream.close()
-        try:
-            proc.wait(timeout=max(deadline - time.monotonic(), 0.01))
-        except subprocess.TimeoutExpired:
-            _kill_group(proc.pid)
-            proc.wait()
-        for stream in self.reading:
-            stream.close()
-        self.reading = []
+        self.pipes.drain(deadline)
+        self.pipes.reap(deadline)
         _LIVE_GROUPS.discard(proc.pid)
 
     def close(self):
@@ -1323,7 +1308,7 @@ class _Conversation(object):
         if self.ended or self.proc is None:
             self.ended = True
             return
-        self.pending += b'QUIT\n'
+        self.pipes.pending += b'QUIT\n'
         self._pump(lambda: None, time.monotonic() + _DRAIN_SECONDS, close=True)
 
 

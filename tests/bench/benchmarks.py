@@ -127,16 +127,18 @@ def bench_parsing(size, work):
 
 # ---------------------------------------------------------------- running sp_task_info and the role
 
-def module_argv():
-    return [sys.executable, "-m", "ansible_collections.spectrum_protect.operations.plugins.modules.sp_task_info"]
+def module_argv(module="sp_task_info"):
+    return [sys.executable, "-m", "ansible_collections.spectrum_protect.operations.plugins.modules.%s" % module]
 
 
-def run_module(home, args, tag, sample=False):
-    """sp_task_info run with `python -m` (its arguments as JSON on stdin, as AnsiballZ hands them
-    over), measured; -> (Measured, result dict, dsmadmc calls)."""
-    run, result, calls = run_measured(home, module_argv(), tag, json.dumps({"ANSIBLE_MODULE_ARGS": args}), sample)
-    if "tasks" not in result:
-        raise AssertionError("sp_task_info returned no tasks: %s" % json.dumps(result)[:3000])
+def run_module(home, args, tag, sample=False, module="sp_task_info", returns="tasks"):
+    """A module (sp_task_info) run with `python -m` (its arguments as JSON on stdin, as AnsiballZ
+    hands them over), measured; its result must hold `returns`; -> (Measured, result dict,
+    dsmadmc calls)."""
+    run, result, calls = run_measured(home, module_argv(module), tag, json.dumps({"ANSIBLE_MODULE_ARGS": args}),
+                                      sample)
+    if returns not in result:
+        raise AssertionError("%s returned no %s: %s" % (module, returns, json.dumps(result)[:3000]))
     return run, result, calls
 
 
@@ -274,10 +276,8 @@ ACTION_ARGS = {"server": "HUB1", "route_to": ["SPOKE1"], "job_type": "RETENTION"
 def run_action(work, args, tag):
     """sp_job interrupting SPOKE1's retention jobs through the hub and reading them back, on a
     fresh demo fleet (a run changes the servers) -> (Measured, result dict, dsmadmc calls)."""
-    home = benchlib.demo_home(work)
-    argv = [sys.executable, "-m", "ansible_collections.spectrum_protect.operations.plugins.modules.sp_job"]
-    run, result, calls = run_measured(home, argv, tag, json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-    if not result.get("interrupted"):
+    run, result, calls = run_module(benchlib.demo_home(work), args, tag, module="sp_job", returns="interrupted")
+    if not result["interrupted"]:
         raise AssertionError("sp_job interrupted nothing: %s" % json.dumps(result)[:3000])
     return run, result, calls
 
