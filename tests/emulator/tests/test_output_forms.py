@@ -100,7 +100,8 @@ def test_environment_formats_query_output(home):
     _status, lines = run(home, "q sess 29057 f=d", env=env)
     assert job_field(lines, "Sess Number") == "29.057"
     assert job_field(lines, "Bytes Sent") == "18,8 K" and job_field(lines, "Wait Time") == "2,5 H"
-    assert job_field(lines, "Date/Time First Data Sent").startswith(begin.strftime("%d.%m.%Y") + "   ")
+    started = store.parse_ts(home.session(29057)["START_TIME"])
+    assert job_field(lines, "Date/Time First Data Sent").startswith(started.strftime("%d.%m.%Y") + "   ")
     _status, lines = run(home, "q pr 1234", "-tab", env=env)
     assert lines == ["1.234\tMigration\t\tMoved Files: 1.409, Moved Bytes: 4.149.250.332, Unreadable Files: 0.\t"]
 
