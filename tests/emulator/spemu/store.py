@@ -210,13 +210,18 @@ def open_home(home):
             with transaction(conn):          # a home made before per-command faults existed
                 if "word" not in [row[1] for row in conn.execute("PRAGMA table_info(FAULTS)")]:
                     conn.execute("ALTER TABLE FAULTS ADD COLUMN word TEXT")
+        if "utc" not in [row[1] for row in conn.execute("PRAGMA table_info(CLOCK)")]:
+            with transaction(conn):          # a home whose clock followed each client's local time
+                if "utc" not in [row[1] for row in conn.execute("PRAGMA table_info(CLOCK)")]:
+                    conn.execute("ALTER TABLE CLOCK ADD COLUMN utc INTEGER")
+                    conn.execute("UPDATE CLOCK SET offset_seconds=offset_seconds+?, utc=1", (_local_utc_offset(),))
         return conn                          # readers take no write lock
     with transaction(conn):
-        conn.execute("CREATE TABLE IF NOT EXISTS CLOCK(offset_seconds REAL, frozen_at TEXT NULL)")
+        conn.execute("CREATE TABLE IF NOT EXISTS CLOCK(offset_seconds REAL, frozen_at TEXT NULL, utc INTEGER)")
         conn.execute("CREATE TABLE IF NOT EXISTS FAULTS(server TEXT, kind TEXT, arg TEXT, word TEXT)")
         conn.execute("CREATE TABLE IF NOT EXISTS EMU_SERVERS(NAME TEXT PRIMARY KEY, POSITION INTEGER)")
         if conn.execute("SELECT COUNT(*) FROM CLOCK").fetchone()[0] == 0:
-            conn.execute("INSERT INTO CLOCK VALUES (0, NULL)")
+            conn.execute("INSERT INTO CLOCK VALUES (?, NULL, 1)", (_local_utc_offset(),))
     return conn
 
 
@@ -319,21 +324,39 @@ def ensure_counter(conn, counter, at_least):
 
 # ---------------------------------------------------------------- clock
 
+def _local_utc_offset():
+    """This process's local time minus UTC, in seconds (what the home's clock starts at)."""
+    return datetime.datetime.now().astimezone().utcoffset().total_seconds()
+
+
+def _utc_now():
+    """UTC now as a naive datetime: the base of every home's clock.
+
+    A real server has one clock, whatever the time zone of the client that asks it. So the emulated
+    clock is UTC + the home's offset, and the offset is the local UTC offset of the process that
+    made the home: a client run with another TZ (an AWX execution environment in UTC, a test with
+    TZ set) sees the same server time as every other client. [DECIDED] the offset is fixed when the
+    home is made; the emulated server does not follow daylight-saving changes."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
 def now(home):
-    """Emulated server time: host local time + offset, or the frozen instant (naive datetime)."""
+    """Emulated server time: UTC + the home's offset, or the frozen instant (naive datetime)."""
     with contextlib.closing(open_home(home)) as conn:
         offset, frozen = conn.execute("SELECT offset_seconds, frozen_at FROM CLOCK").fetchone()
     if frozen is not None:
         return parse_ts(frozen)
     # Whole seconds, as the real server's timestamps ('2008-11-21 11:26:03.000000').
-    return (datetime.datetime.now() + datetime.timedelta(seconds=offset)).replace(microsecond=0)
+    return (_utc_now() + datetime.timedelta(seconds=offset)).replace(microsecond=0)
 
 
 def clock_info(home):
-    """{'mode': 'frozen'|'follow', 'now': datetime, 'offset_seconds': float}."""
+    """{'mode': 'frozen'|'follow', 'now': datetime, 'offset_seconds': float}: the offset from
+    this process's local time, as people read it (the home keeps it from UTC)."""
     with contextlib.closing(open_home(home)) as conn:
         offset, frozen = conn.execute("SELECT offset_seconds, frozen_at FROM CLOCK").fetchone()
-    return {"mode": "frozen" if frozen else "follow", "now": now(home), "offset_seconds": offset}
+    return {"mode": "frozen" if frozen else "follow", "now": now(home),
+            "offset_seconds": offset - _local_utc_offset()}
 
 
 def advance_clock(home, seconds):
@@ -355,7 +378,7 @@ def freeze_clock(home):
     with contextlib.closing(open_home(home)) as conn, transaction(conn):
         offset, frozen = conn.execute("SELECT offset_seconds, frozen_at FROM CLOCK").fetchone()
         if frozen is None:
-            instant = (datetime.datetime.now() + datetime.timedelta(seconds=offset)).replace(microsecond=0)
+            instant = (_utc_now() + datetime.timedelta(seconds=offset)).replace(microsecond=0)
             conn.execute("UPDATE CLOCK SET frozen_at=?", (fmt_ts(instant),))
     return now(home)
 
@@ -365,7 +388,7 @@ def follow_clock(home):
     with contextlib.closing(open_home(home)) as conn, transaction(conn):
         frozen = conn.execute("SELECT frozen_at FROM CLOCK").fetchone()[0]
         if frozen is not None:
-            offset = (parse_ts(frozen) - datetime.datetime.now()).total_seconds()
+            offset = (parse_ts(frozen) - _utc_now()).total_seconds()
             conn.execute("UPDATE CLOCK SET offset_seconds=?, frozen_at=NULL", (offset,))
     return now(home)
 

@@ -100,6 +100,44 @@ def test_init_frozen_stops_the_clock_at_the_seeding_instant(tmp_path):
     assert store.now(home) - started == datetime.timedelta(hours=12)
 
 
+def server_time(home, tz):
+    """CURRENT_TIMESTAMP from the home's own dsmadmc, run with TZ=tz."""
+    result = subprocess.run([os.path.join(home, "bin", "dsmadmc"), "-id=admin", "-pa=passw0rd", "-dataonly=yes",
+                             "-comma", "SELECT CURRENT_TIMESTAMP FROM STATUS"],
+                            capture_output=True, text=True, check=False, timeout=60,
+                            env=dict(os.environ, TZ=tz, DSM_DIR=home, DSM_CONFIG=os.path.join(home, "dsm.opt")))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return datetime.datetime.strptime(result.stdout.strip()[:19], "%Y-%m-%d %H:%M:%S")
+
+
+def test_every_client_sees_one_server_clock_whatever_its_time_zone(tmp_path, fleet_file):
+    """A real server has one clock; a client run in UTC (an AWX execution environment) or with
+    any other TZ must see the same server time as the shell that made the home."""
+    home = str(tmp_path / "home")
+    fleet.init_home(fleet_file, home)                       # the clock follows real time
+    local = datetime.datetime.now()
+    assert abs((store.now(home) - local).total_seconds()) < 5   # made here: this process's local time
+    for tz in ("UTC", "FAKE+5", "FAKE-7:30", "FAKE+11:45"):
+        before = store.now(home)
+        seen = server_time(home, tz)
+        assert before <= seen <= store.now(home), (tz, before, seen)
+
+
+def test_a_home_whose_clock_followed_local_time_is_converted(tmp_path, fleet_file):
+    """A home made before the clock was kept from UTC (CLOCK without `utc`, its offset from local
+    time) keeps showing the same time once it is opened."""
+    home = str(tmp_path / "home")
+    fleet.init_home(fleet_file, home)
+    with contextlib.closing(store.open_home(home)) as conn, store.transaction(conn):
+        conn.execute("DROP TABLE CLOCK")
+        conn.execute("CREATE TABLE CLOCK(offset_seconds REAL, frozen_at TEXT NULL)")
+        conn.execute("INSERT INTO CLOCK VALUES (3600, NULL)")
+    expected = datetime.datetime.now() + datetime.timedelta(hours=1)
+    assert abs((store.now(home) - expected).total_seconds()) < 5
+    assert abs(store.clock_info(home)["offset_seconds"] - 3600) < 1
+    assert abs((server_time(home, "FAKE-3") - expected).total_seconds()) < 5
+
+
 def test_advance_runs_events_and_clock_modes(tmp_path, fleet_file, capsys):
     home = str(tmp_path / "home")
     store.freeze_clock(home)
