@@ -33,7 +33,7 @@ export ANSIBLE_LOCAL_TEMP := $(BUILD)/ansible-tmp
 export ANSIBLE_HOME := $(BUILD)/ansible-home
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help venv collection lint sanity unit integration browser molecule test compat demo bench bench-growth soak changelog clean
+.PHONY: help venv collection lint sanity unit integration browser molecule checks test compat demo bench bench-growth soak changelog clean
 
 help:
 	@echo "make demo   start the emulated fleet and show its tasks"
@@ -90,7 +90,18 @@ molecule: collection
 		cd extensions && $(BIN)/molecule test --all; \
 	else echo "molecule: no role scenarios yet"; fi
 
-test: lint sanity unit integration browser molecule
+# The checks that use about one core each (ansible-lint then ansible-test sanity then the browser
+# test, and the molecule scenarios) run two at a time; then the pytest suites, each on every core.
+# Each job's output is printed whole when it ends (--output-sync).
+test: collection
+	$(MAKE) --no-print-directory --jobs=2 --output-sync=target checks molecule
+	$(MAKE) --no-print-directory unit integration
+
+# lint, sanity and browser one after the other (sanity copies the tree that lint has read).
+checks: collection
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory sanity
+	$(MAKE) --no-print-directory browser
 
 # Every ansible-core minor release meta/runtime.yml claims (requires_ansible), each in its own venv
 # under build/compat, installed from PyPI on Python 3.11 (the Python every one of them supports),
