@@ -4,8 +4,10 @@ per client process with its sign-ons and commands) and by the servers' own activ
 
 The same reads with single_session: false run one process per query and give the same tasks."""
 import json
+import threading
+import time
 
-from actions_support import harness
+from actions_support import harness, process_ids
 
 make_fleet = harness.make_fleet
 HUB = "HUB1"
@@ -109,3 +111,55 @@ def test_an_action_with_a_client_that_holds_its_output_falls_back_and_says_so(tm
     changes = [c["commands"] for c in calls[1:] if any("INTERRUPT JOB" in command for command in c["commands"])]
     assert changes == [["INTERRUPT JOB %d" % number] for number in interrupted]
     assert any("wrote no answer within" in w for w in result.get("warnings", [])), result.get("warnings")
+
+
+def admin_sessions(fleet, server, state=None):
+    """{number: state} of the Admin sessions of ADMIN on `server` (the asking one is Run)."""
+    _rc, out = fleet.dsmadmc("SELECT SESSION_ID, STATE FROM SESSIONS WHERE SESSION_TYPE='Admin' AND "
+                             "CLIENT_NAME='ADMIN'", server=server, mode="comma", extra=["-comma"])
+    found = dict((int(n), s) for n, _sep, s in (line.partition(",") for line in out.splitlines() if line.strip()))
+    return dict((n, s) for n, s in found.items() if state is None or s == state)
+
+
+def test_an_action_whose_session_is_cancelled_while_it_waits_goes_on_in_a_new_one(tmp_path_factory, tmp_path):
+    """Between its commands the conversation's Admin session is in Idle wait, so another
+    administrator (or sp_session cancelling Idle-wait admin sessions) can cancel it in the middle of
+    a run. The client signs on again when it sends its next command, and the run finishes on
+    that new session: the change is sent once, the wait sees the process end."""
+    fleet = make_fleet(tmp_path_factory, freeze=False)         # a cancelled process takes 5 s to stop
+    hub = HUB
+    number = next(int(n) for n, row in process_ids(fleet, hub).items() if not row.get("JOB_ID"))
+    before = set(admin_sessions(fleet, hub))
+    outcome = {}
+
+    def victim():
+        outcome["result"], outcome["calls"] = logged_run(
+            fleet, tmp_path, "victim", "sp_process", server=hub, id=number, wait=True, poll_interval=3,
+            wait_timeout=60)
+    thread = threading.Thread(target=victim)
+    thread.start()
+    try:
+        deadline, idle = time.monotonic() + 60, {}
+        while not idle and time.monotonic() < deadline and thread.is_alive():
+            idle = dict((n, s) for n, s in admin_sessions(fleet, hub, "IdleW").items() if n not in before)
+            time.sleep(0.2)
+        assert idle, "the run's session was never seen in Idle wait"
+        [cancelled] = idle
+        _rc, said = fleet.dsmadmc("CANCEL SESSION %d" % cancelled, server=hub)
+        assert "ANR0490I" in said or "ANR0483W" in said or _rc == 0, said
+    finally:
+        thread.join(120)
+    result, calls = outcome["result"], outcome["calls"]
+    assert not result.get("failed"), result.get("msg")
+    assert [c["id"] for c in result["cancelled"]] == [number] and result["pending"] == []
+    assert number not in process_ids(fleet, hub)
+    # one client, signed on twice: the server ended its first session, it signed on again
+    # (the log also holds this test's own dsmadmc calls, made while the run went on)
+    runs = [c for c in calls if len(real(c["commands"])) < len(c["commands"])]
+    assert len(runs) == 1, calls
+    [call] = runs
+    assert call["signons"] == 2 and real(call["commands"]).count("CANCEL PROCESS %d" % number) == 1
+    assert real(call["commands"]) == result["commands"]
+    _rc, log = fleet.dsmadmc("SELECT MESSAGE FROM ACTLOG WHERE SESSION=%d" % cancelled, server=hub,
+                             mode="comma", extra=["-comma"])
+    assert "ANR0483W Session %d" % cancelled in log and "forced by administrator" in log

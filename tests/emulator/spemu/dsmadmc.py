@@ -45,6 +45,7 @@ class Switches:
     inline_prompt: bool = False                    # SPEMU_PROMPT=inline
     tty_password: bool = False                     # SPEMU_PASSWORD_INPUT=tty
     held_output: bool = False                      # SPEMU_OUTPUT=buffered
+    lost_session_ends: bool = False                # SPEMU_SESSION_LOST=end
 
     @classmethod
     def from_env(cls, env):
@@ -66,7 +67,8 @@ class Switches:
         return cls(fmt, int(console) if console else None, choice("SPEMU_LABELS", "alt", "real") == "alt",
                    choice("SPEMU_PROMPT", "inline", "newline") == "inline",
                    choice("SPEMU_PASSWORD_INPUT", "tty", "stdin") == "tty",
-                   choice("SPEMU_OUTPUT", "buffered", "flushed") == "buffered")
+                   choice("SPEMU_OUTPUT", "buffered", "flushed") == "buffered",
+                   choice("SPEMU_SESSION_LOST", "end", "reconnect") == "end")
 
 
 def _parses(name, value):
@@ -381,9 +383,30 @@ class Session:
         now = store.now(self.home)
         if self.commands:
             engine.run_until(self.conn, now)
+            if not engine.admin_resume(self.conn, now, self.session_id):
+                self.lost()
+                now = store.now(self.home)
         self.commands += 1
         engine.log_command(self.conn, now, self.admin, self.session_id, command_masked)
         return now
+
+    def idle(self):
+        """The command is answered and the client waits for its next one: Idle wait."""
+        if self.session_id is not None:
+            engine.admin_idle(self.conn, store.now(self.home), self.session_id)
+
+    def lost(self):
+        """The server ended this client's session while it waited (CANCEL SESSION, the
+        administrative idle timeout). "If you cancel a session that is in the idle wait (IdleW)
+        state, the client session is automatically reconnected to the server when it starts to
+        send data again" (CANCEL SESSION reference): it signs on again with the same id and
+        password, a new session, and [DECIDED] prints nothing of it. SPEMU_SESSION_LOST=end: a
+        client that does not reconnect ends with ANS1017E, as a failed connection (return code
+        -50) [DECIDED]."""
+        self.session_id = None
+        if self.switches.lost_session_ends:
+            raise Failure(RC_TCP, ["ANS1017E Session rejected: TCP/IP connection failure."])
+        self.open()
 
     def run(self, command, confirm):
         ctx = commands.Context(self.home, self.name, self.conn, self.admin, self.privileges,
@@ -626,6 +649,8 @@ def _session_main(settings, env, stdin, out, switches, stderr, calls):
             rc = _run_command(session, settings, text, password, stdin, out)
             calls.command(mask(text, password), rc)
             highest = max(highest, rc)
+            if not settings.command:
+                session.idle()                 # waits for the next line of its input
         return highest
     finally:
         calls.signons += session.signons

@@ -194,21 +194,62 @@ def log_command(conn, now, admin, session_id, command_text_masked):
 
 
 def admin_session(conn, now, admin, platform, comm="Tcp/Ip"):
-    """The Admin session a dsmadmc invocation uses (state Run while its command runs);
-    returns its number. It has no timers and ends with end_admin_session (or when the
-    dsmadmc process is gone)."""
+    """The Admin session a dsmadmc invocation uses (state Run while its command runs, Idle wait
+    between the commands it reads from its input: admin_idle, admin_resume); returns its number.
+    Only its Idle wait has a timer (ADMINIDLETIMEOUT); it ends with end_admin_session, when the
+    server ends it, or when the dsmadmc process is gone."""
     with store.transaction(conn):
         now = events.sync(conn, now)
         return sessions.new_session(conn, now, admin, "Admin", platform, comm, state="Run",
                                     EMU_LIVE=os.getpid(), LAST_VERB="AdmCmd", VERB_STATE="Recv")
 
 
+def admin_idle(conn, now, session_id):
+    """A dsmadmc that reads its commands from its input answered one and waits for the next:
+    its Admin session is in Idle wait (as QUERY SESSION shows an administrator's console between
+    commands), and ADMINIDLETIMEOUT counts from now. A session cancelled while its command ran
+    ends here, at its wait state."""
+    with store.transaction(conn):
+        now = events.sync(conn, now)
+        session = base.fetch_row(conn, "SELECT * FROM SESSIONS WHERE SESSION_ID=?", (int(session_id),))
+        if session is None or session["STATE"] in ("IdleW", "End"):
+            return
+        if session["EMU_CANCEL"] is not None:
+            sessions.begin_end(conn, session, now, "cancel")
+            return
+        cols = sessions.leave_state(session, now)
+        cols.update(STATE="IdleW", EMU_STATE_SINCE=base.ts(now), VERB_STATE="Sent")
+        base.update(conn, "SESSIONS", "SESSION_ID", session["SESSION_ID"], **cols)
+
+
+def admin_resume(conn, now, session_id):
+    """The client sends its next command: its Admin session runs again. False when the server
+    ended the session while it waited (CANCEL SESSION, ADMINIDLETIMEOUT): the client must sign
+    on again for its command."""
+    with store.transaction(conn):
+        now = events.sync(conn, now)
+        session = base.fetch_row(conn, "SELECT * FROM SESSIONS WHERE SESSION_ID=?", (int(session_id),))
+        if session is None or session["STATE"] == "End":
+            if session is not None:
+                base.update(conn, "SESSIONS", "SESSION_ID", session["SESSION_ID"], EMU_LIVE=None)
+            return False
+        if session["STATE"] != "Run":
+            cols = sessions.leave_state(session, now)
+            cols.update(STATE="Run", EMU_STATE_SINCE=base.ts(now), VERB_STATE="Recv")
+            base.update(conn, "SESSIONS", "SESSION_ID", session["SESSION_ID"], **cols)
+        return True
+
+
 def end_admin_session(conn, now, session_id):
-    """The dsmadmc command is done: its session ends (ANR0405I), at once."""
+    """The dsmadmc command is done: its session ends (ANR0405I), at once (one the server is
+    already ending finishes at its own time)."""
     with store.transaction(conn):
         now = events.sync(conn, now)
         session = base.fetch_row(conn, "SELECT * FROM SESSIONS WHERE SESSION_ID=?", (int(session_id),))
         if session is None:
+            return
+        if session["STATE"] == "End":
+            base.update(conn, "SESSIONS", "SESSION_ID", session["SESSION_ID"], EMU_LIVE=None)
             return
         reason = "cancel" if session["EMU_CANCEL"] else "normal"
         sessions.begin_end(conn, session, now, reason)

@@ -101,7 +101,8 @@ def reap_dead_clients(conn, now):
             os.kill(session["EMU_LIVE"], 0)
         except ProcessLookupError:
             base.update(conn, "SESSIONS", "SESSION_ID", session["SESSION_ID"], EMU_LIVE=None)
-            sessions.begin_end(conn, dict(session, EMU_LIVE=None), now, "normal")
+            if session["STATE"] != "End":        # one the server was ending finishes at its own time
+                sessions.begin_end(conn, dict(session, EMU_LIVE=None), now, "normal")
         except PermissionError:
             pass
 

@@ -67,8 +67,8 @@ def new_session(conn, when, client, session_type="Node", platform="Linux x86-64"
 def due(info, session):
     """(time, kind) of the next event of a session, or None."""
     state = session["STATE"]
-    if session.get("EMU_LIVE") is not None:
-        return None                          # a dsmadmc session: ends when its command is done
+    if session.get("EMU_LIVE") is not None and state not in ("IdleW", "End"):
+        return None                          # a dsmadmc session runs until its client has its answer
     since = base.dt(session["EMU_STATE_SINCE"])
     if state == "End":
         return base.dt(session["EMU_END_AT"]), "remove"

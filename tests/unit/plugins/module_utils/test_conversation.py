@@ -259,3 +259,46 @@ def test_the_mark_value_in_an_echo_or_an_answer_of_another_token_ends_nothing():
     other = b"ANS8000I Server command: 'QUERY ACTLOG'.\nANR2017I issued command: SELECT 'SPOPS' || '0A1Z'\n" \
             b"MARK: SPOPS0A1B2C3D1Z\n"
     assert mark.find(bytearray(other)) is None
+
+
+def own_session(client, tag):
+    """The conversation's session number on the server, from the ANR2017I of a tagged command."""
+    client.run("SELECT '%s' FROM STATUS" % tag)
+    return [row['SESSION'] for row in client.run(
+        "SELECT SESSION FROM ACTLOG WHERE MSGNO=2017 AND MESSAGE LIKE '%%''%s''%%'" % tag).rows][0]
+
+
+def test_a_conversation_whose_session_the_server_cancelled_goes_on_in_a_new_one(fleet, emulated, calls):
+    """Between its commands a conversation's session is in Idle wait, so another administrator's
+    CANCEL SESSION (or sp_session cancelling Idle-wait admin sessions) can end it. The client signs on
+    again when it sends its next command ("re-established when the client sends again"), and the run
+    goes on: the change after it is answered once, in the new session."""
+    hub = fleet['hub']
+    client = emulated(hub)
+    with client.conversing() as talk:
+        first = own_session(client, 'CONVERSATION-CANCELLED-1')
+        cancelled = emulated(hub).run('CANCEL SESSION %s' % first)
+        change = client.run('CANCEL PROCESS 999999')
+        second = own_session(client, 'CONVERSATION-CANCELLED-2')
+    assert cancelled.kind in ('ok', 'empty') and talk.why is None and talk.outside == 0
+    assert (change.kind, change.rc) == ('empty', 11) and second != first
+    conversation = [c for c in calls() if 'CANCEL PROCESS 999999' in c['commands']]
+    assert len(conversation) == 1 and conversation[0]['signons'] == 2
+    assert real(conversation[0]['commands']).count('CANCEL PROCESS 999999') == 1
+
+
+def test_a_client_that_does_not_sign_on_again_fails_that_exchange_and_sends_nothing_twice(
+        fleet, emulated, calls, monkeypatch):
+    monkeypatch.setenv('SPEMU_SESSION_LOST', 'end')
+    hub = fleet['hub']
+    client = emulated(hub)
+    with client.conversing() as talk:
+        first = own_session(client, 'CONVERSATION-LOST-1')
+        emulated(hub).run('CANCEL SESSION %s' % first)
+        with pytest.raises(DsmadmcError) as caught:
+            client.run('CANCEL PROCESS 999999')
+        assert talk.ended
+        after = client.run("SELECT 'CONVERSATION-LOST-2' FROM STATUS")     # a call of its own
+    assert caught.value.kind == 'unreachable' and 'ANS1017E' in caught.value.message_ids and after.kind == 'ok'
+    sent = [c for record in calls() for c in real(record['commands'])]
+    assert sent.count('CANCEL PROCESS 999999') == 0        # written once, refused by the client, never again
