@@ -1,8 +1,9 @@
 """Integration harness: a fresh emulated fleet per test module and real ansible-playbook runs.
 
 Playbooks are written by the tests; every registered result a test wants is saved by the
-playbook itself (``ansible.builtin.copy`` of ``result | to_json``) into the run folder, so tests
-read what the modules returned, then ask the emulated server (its own dsmadmc) what it did.
+playbook itself (its last task, ``spops_save_results``: plugins/action/, the JSON of
+``result | to_json`` written by the controller, no module run) into the run folder, so tests read
+what the modules returned, then ask the emulated server (its own dsmadmc) what it did.
 """
 import json
 import os
@@ -18,6 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BIN = os.path.dirname(sys.executable)
 DEMO_FLEET = os.path.join(ROOT, "tests", "emulator", "fleets", "demo.yml")
 COLLECTIONS = os.path.join(ROOT, "build", "collections")
+ACTION_PLUGINS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plugins", "action")
 with open(os.path.join(ROOT, "galaxy.yml"), encoding="utf-8") as _galaxy:
     VERSION = yaml.safe_load(_galaxy)["version"]
 ARTIFACT = "spectrum_protect-operations-%s.tar.gz" % VERSION      # what ansible-galaxy collection build writes
@@ -57,6 +59,7 @@ class Fleet:
             "ANSIBLE_NOCOLOR": "1",
             "ANSIBLE_RETRY_FILES_ENABLED": "false",
             "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+            "ANSIBLE_ACTION_PLUGINS": ACTION_PLUGINS,      # spops_save_results, the harness's own
         })
         for name in ("SP_ADMIN_ID", "SP_ADMIN_PASSWORD", "SP_CREDENTIALS_FILE", "SP_DSMADMC",
                      "STORAGE_PROTECT_USERNAME", "STORAGE_PROTECT_PASSWORD"):
@@ -91,21 +94,14 @@ class Fleet:
         run_dir = os.path.join(self.home, "run%d" % self.runs)
         os.makedirs(run_dir)
         body = yaml.safe_load(textwrap.dedent(tasks))
-        saves = []
+        names = []
         for task in body:
             register = task.get("register")
             if register and register.startswith("r_"):
-                saves.append({
-                    "name": "save " + register,
-                    "ansible.builtin.copy": {
-                        "content": "{{ %s | to_json }}" % register,
-                        "dest": os.path.join(run_dir, register + ".json"),
-                        "mode": "0600",
-                    },
-                    "when": "%s is defined" % register,
-                    "check_mode": False,
-                })
+                names.append(register)
                 task.setdefault("ignore_errors", True)
+        saves = [{"name": "save the results", "spops_save_results": {"dest": run_dir, "names": names},
+                  "check_mode": False}] if names else []
         play = [{"name": "integration", "hosts": "localhost", "gather_facts": False,
                  "vars": vars or {}, "tasks": body + saves}]
         path = os.path.join(run_dir, "playbook.yml")

@@ -35,9 +35,9 @@ def write_playbook(fleet, sessions, processes, jobs):
          "register": "r_processes"},
         {"name": "interrupt the jobs", "spectrum_protect.operations.sp_job": dict(
             conn, ids=jobs, state="interrupted"), "register": "r_jobs"},
-        {"name": "save what this fork saw", "ansible.builtin.copy": {
-            "content": "{{ {'sessions': r_sessions, 'processes': r_processes, 'jobs': r_jobs} | to_json }}",
-            "dest": os.path.join(fleet.home, "load-{{ inventory_hostname }}.json"), "mode": "0600"}},
+        {"name": "save what this fork saw", "spops_save_results": {
+            "expression": "{'sessions': r_sessions, 'processes': r_processes, 'jobs': r_jobs}",
+            "path": os.path.join(fleet.home, "load-{{ inventory_hostname }}.json")}},
     ]
     path = os.path.join(fleet.home, "load.yml")
     with open(path, "w") as handle:

@@ -185,13 +185,11 @@ KEEP = '''---
   roles:
     - role: spectrum_protect.operations.task_report
   tasks:
-    - name: Keep what the role registered
-      ansible.builtin.copy:
-        content: "{{ {'read': _task_report_read, 'remote_file': _task_report_remote_file | default(none),
-                      'local_dir': _task_report_local_dir | default(none)} | to_json }}"
-        dest: "%s/registered-{{ inventory_hostname }}.json"
-        mode: "0600"
-      delegate_to: localhost
+    - name: Keep what the role registered (the harness's action, written on the controller)
+      spops_save_results:
+        expression: "{'read': _task_report_read, 'remote_file': _task_report_remote_file | default(none),
+                      'local_dir': _task_report_local_dir | default(none)}"
+        path: "%s/registered-{{ inventory_hostname }}.json"
       check_mode: false
 '''
 
