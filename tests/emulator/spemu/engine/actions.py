@@ -209,8 +209,8 @@ def admin_idle(conn, now, session_id):
     its Admin session is in Idle wait (as QUERY SESSION shows an administrator's console between
     commands), and ADMINIDLETIMEOUT counts from now. A session cancelled while its command ran
     ends here, at its wait state."""
-    with store.transaction(conn):
-        now = events.sync(conn, now)
+    with store.transaction(conn):             # no catch-up here: the client's next command runs one
+        now = max(now, base.dt(base.server_info(conn)["LAST_EVENT_TIME"]))
         session = base.fetch_row(conn, "SELECT * FROM SESSIONS WHERE SESSION_ID=?", (int(session_id),))
         if session is None or session["STATE"] in ("IdleW", "End"):
             return
@@ -225,9 +225,9 @@ def admin_idle(conn, now, session_id):
 def admin_resume(conn, now, session_id):
     """The client sends its next command: its Admin session runs again. False when the server
     ended the session while it waited (CANCEL SESSION, ADMINIDLETIMEOUT): the client must sign
-    on again for its command."""
+    on again for its command. The caller has run the server's events up to `now` (Session.start)."""
     with store.transaction(conn):
-        now = events.sync(conn, now)
+        now = max(now, base.dt(base.server_info(conn)["LAST_EVENT_TIME"]))
         session = base.fetch_row(conn, "SELECT * FROM SESSIONS WHERE SESSION_ID=?", (int(session_id),))
         if session is None or session["STATE"] == "End":
             if session is not None:
