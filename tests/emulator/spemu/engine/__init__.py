@@ -28,8 +28,8 @@ from .processes import new_process  # noqa: F401
 from .jobs import next_window_start, start_job_run, window_containing  # noqa: F401
 from .events import catch_up, run_until  # noqa: F401
 from .actions import (  # noqa: F401
-    admin_idle, admin_resume, admin_session, cancel_process, cancel_request, cancel_session, delete_retset, end_admin_session,
-    expire_inventory, interrupt_job, log_command, reply_request, resume_job, terminate_job)
+    admin_idle, admin_resume, admin_session, cancel_process, cancel_request, cancel_session, delete_retset,
+    end_admin_session, expire_inventory, interrupt_job, log_command, reply_request, resume_job, terminate_job)
 
 # The helper names the single-module engine had (fleet seeding and tests use a few of them).
 _msg = logbook.message
@@ -49,7 +49,7 @@ __all__ = [
     "job_query_supported", "jobs_supported", "parse_duration", "server_info", "version",
     "MESSAGES", "log", "message", "msgid_mode", "write_summary", "new_session", "parse_step",
     "outstanding_requests", "request_lines", "new_process", "next_window_start", "start_job_run",
-    "window_containing", "catch_up", "run_until", "admin_idle", "admin_resume", "admin_session", "cancel_process", "cancel_request",
-    "cancel_session", "delete_retset", "end_admin_session", "expire_inventory", "interrupt_job", "log_command",
+    "window_containing", "catch_up", "run_until", "admin_idle", "admin_resume", "admin_session", "cancel_process",
+    "cancel_request", "cancel_session", "delete_retset", "end_admin_session", "expire_inventory", "interrupt_job", "log_command",
     "reply_request", "resume_job", "terminate_job",
 ]
