@@ -50,6 +50,6 @@ __all__ = [
     "MESSAGES", "log", "message", "msgid_mode", "write_summary", "new_session", "parse_step",
     "outstanding_requests", "request_lines", "new_process", "next_window_start", "start_job_run",
     "window_containing", "catch_up", "run_until", "admin_idle", "admin_resume", "admin_session", "cancel_process",
-    "cancel_request", "cancel_session", "delete_retset", "end_admin_session", "expire_inventory", "interrupt_job", "log_command",
-    "reply_request", "resume_job", "terminate_job",
+    "cancel_request", "cancel_session", "delete_retset", "end_admin_session", "expire_inventory", "interrupt_job",
+    "log_command", "reply_request", "resume_job", "terminate_job",
 ]
