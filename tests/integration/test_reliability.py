@@ -112,13 +112,16 @@ def test_ctrl_c_of_the_playbook_leaves_no_client(hanging):
         try:
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:      # seen once (ansible-core 2.15, under load): keep the evidence
-            table = subprocess.run(["ps", "-eo", "pid,ppid,sid,stat,etime,args"], capture_output=True, text=True,
+            table = subprocess.run(["ps", "-ww", "-eo", "pid,ppid,sid,stat,etime,args"], capture_output=True, text=True,
                                    check=False).stdout
             left = [line for line in table.splitlines() if "ansible" in line or hanging.home in line]
             os.killpg(proc.pid, signal.SIGKILL)
             output = proc.communicate(timeout=30)[0].decode(errors="replace")
-            pytest.fail("ansible-playbook still ran 60 s after Ctrl-C. Its processes:\n%s\nIts output:\n%s"
-                        % ("\n".join(left), output[-4000:]))
+            # what this test process passed on: an ignored or blocked SIGINT is inherited across exec
+            passed_on = "SIGINT here: %r, blocked here: %r" % (
+                signal.getsignal(signal.SIGINT), sorted(signal.pthread_sigmask(signal.SIG_BLOCK, [])))
+            pytest.fail("ansible-playbook still ran 60 s after Ctrl-C (%s). Its processes:\n%s\nIts output:\n%s"
+                        % (passed_on, "\n".join(left), output[-4000:]))
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
